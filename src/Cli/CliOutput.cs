@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace Fabric.Cli;
+
+/// <summary>Where a command writes: tables and sentences for people, JSON documents for scripts.</summary>
+public sealed class CliOutput(bool json, IAnsiConsole console, TextWriter stdout, TextWriter stderr)
+{
+    /// <summary>The JSON shape of every command: camelCase names, enums as words, ISO-8601 times.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public bool Json { get; } = json;
+
+    public IAnsiConsole Console { get; } = console;
+
+    /// <summary>Writes a result: <paramref name="value"/> as JSON, or <paramref name="human"/>'s rendering.</summary>
+    public void Result<T>(T value, Action<IAnsiConsole> human)
+    {
+        if (Json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+        }
+        else
+        {
+            human(Console);
+        }
+    }
+
+    /// <summary>Reports a failure on stderr: a sentence, or {"error": {...}} with --json.</summary>
+    public void Error(string kind, string message, int exitCode)
+    {
+        if (Json)
+        {
+            stderr.WriteLine(JsonSerializer.Serialize(new { error = new { kind, message, exitCode } }, JsonOptions));
+        }
+        else
+        {
+            stderr.WriteLine($"fabric: {message}");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace Fabric.Cli.Commands;
+
+/// <summary>fabric status: the cluster's silos and what it holds.</summary>
+public static class StatusCommand
+{
+    public static Command Create(CliServices services)
+    {
+        var all = new Option<bool>("--all") { Description = "Also list silos that have died or stopped" };
+        var command = new Command("status", "Show the cluster: its silos and their status, and counts of devices and jobs") { all };
+        command.SetAction((parse, ct) => services.RunAsync(parse, async (client, output) =>
+        {
+            var status = await client.GetStatusAsync(parse.GetValue(all), ct);
+            output.Result(status, console =>
+            {
+                var table = new Table().Title("Silos").AddColumns("Address", "Gateway", "Name", "Status", "Started (UTC)", "Last alive (UTC)");
+                foreach (var silo in status.Silos)
+                {
+                    var colour = silo.Status == "Active" ? "green" : silo.Status == "Dead" ? "red" : "yellow";
+                    table.AddRow(
+                        Markup.Escape(silo.Address),
+                        silo.GatewayPort.ToString(CultureInfo.InvariantCulture),
+                        Markup.Escape(silo.Name),
+                        $"[{colour}]{silo.Status}[/]",
+                        silo.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                        silo.LastAliveAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                }
+
+                console.Write(table);
+                console.MarkupLine(CultureInfo.InvariantCulture,
+                    "Devices: [bold]{0}[/]   Jobs: [bold]{1}[/]   (via {2})",
+                    status.Devices, status.Jobs, Markup.Escape(client.Discovery.Description));
+            });
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Fabric.Cli.Commands;
+
+namespace Fabric.Cli;
+
+/// <summary>The fabric command tree.</summary>
+public static class FabricCli
+{
+    private const string About = """
+        fabric: rent and supply GPUs on a Fabric network.
+
+        By default fabric finds the cluster through ./.fabric/fabric.db (the folder a local silo uses), else at the
+        gateway 127.0.0.1:30000. Point it elsewhere with --gateway HOST:PORT, --data-dir DIR, or
+        --storage postgres --connection "Host=...".
+
+        Exit codes: 0 ok, 1 request rejected, 2 cannot reach Fabric, 64 bad command line.
+        """;
+
+    public static RootCommand Build()
+    {
+        var services = new CliServices();
+        var root = new RootCommand(About);
+        foreach (var option in services.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Subcommands.Add(StatusCommand.Create(services));
+        root.Subcommands.Add(DeviceCommands.Create(services));
+        root.Subcommands.Add(JobCommands.Create(services));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"fabric: {error.Message}");
+            }
+
+            await Console.Error.WriteLineAsync("Run 'fabric --help' (or 'fabric COMMAND --help') for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+using Fabric.Cli;
+
+return await FabricCli.RunAsync(args);

@@ -1,0 +1,37 @@
+using Fabric.Devices;
+using Fabric.Jobs;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Fabric.Network;
+
+/// <summary>Composes the cluster view from membership and the directories.</summary>
+[StatelessWorker]
+public sealed class NetworkStatusGrain : Grain, INetworkStatusGrain
+{
+    public async Task<NetworkStatus> GetAsync(bool includeDead)
+    {
+        var management = GrainFactory.GetGrain<IManagementGrain>(0);
+        var hosts = management.GetDetailedHosts(onlyActive: false);
+        var devices = GrainFactory.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.NetworkKey).CountAsync();
+        var jobs = GrainFactory.GetGrain<IJobDirectoryGrain>(IJobDirectoryGrain.NetworkKey).CountAsync();
+
+        var silos = (await hosts)
+            .Where(h => includeDead || h.Status != SiloStatus.Dead)
+            .OrderBy(h => h.Status == SiloStatus.Dead)
+            .ThenBy(h => h.SiloAddress.ToString(), StringComparer.Ordinal)
+            .Select(h => new SiloInfo
+            {
+                Address = $"{h.SiloAddress.Endpoint.Address}:{h.SiloAddress.Endpoint.Port}",
+                GatewayPort = h.ProxyPort,
+                Name = h.SiloName,
+                HostName = h.HostName,
+                Status = h.Status.ToString(),
+                StartedAt = new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)),
+                LastAliveAt = new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)),
+            })
+            .ToList();
+
+        return new NetworkStatus { Silos = silos, Devices = await devices, Jobs = await jobs };
+    }
+}

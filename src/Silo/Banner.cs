@@ -1,0 +1,17 @@
+namespace Fabric.Silo;
+
+/// <summary>The lines an operator reads once the silo serves.</summary>
+public static class Banner
+{
+    /// <summary>First line of the banner; tests and scripts wait for it.</summary>
+    public const string ReadyMarker = "Fabric silo is up";
+
+    public static string For(FabricSiloOptions options, Storage.FabricStorage storage) => $"""
+        {ReadyMarker}: {Environment.MachineName}-{options.SiloPort} in cluster '{options.ClusterId}'
+          silo      {options.AdvertisedAddress}:{options.SiloPort}
+          gateway   {options.AdvertisedAddress}:{options.GatewayPort}
+          http      http://{options.AdvertisedAddress}:{options.HttpPort}  (/healthz, /status)
+          storage   {storage.Description}
+        Press Ctrl+C to stop.
+        """;
+}

@@ -1,0 +1,3 @@
+using Fabric.Silo;
+
+return await SiloApp.RunAsync(args);

@@ -1,0 +1,72 @@
+using System.Net;
+using Fabric.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Fabric.Silo;
+
+/// <summary>Wires Orleans and Kestrel onto the host from validated options.</summary>
+public static class SiloHosting
+{
+    /// <summary>Name of the grain storage every Fabric grain persists through.</summary>
+    public const string GrainStorageName = "fabric";
+
+    /// <summary>The address to bind: loopback stays loopback, anything else listens on every interface.</summary>
+    public static IPAddress ListenAddress(FabricSiloOptions options)
+    {
+        var advertised = IPAddress.Parse(options.AdvertisedAddress);
+        return IPAddress.IsLoopback(advertised) ? advertised : IPAddress.Any;
+    }
+
+    public static WebApplicationBuilder AddFabricSilo(this WebApplicationBuilder builder, FabricSiloOptions options, FabricStorage storage)
+    {
+        var advertised = IPAddress.Parse(options.AdvertisedAddress);
+        var listenOnAny = !IPAddress.IsLoopback(advertised);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(storage);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(ListenAddress(options), options.HttpPort, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.AddServerHeader = false;
+        });
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            silo.Configure<SiloOptions>(o => o.SiloName = $"{Environment.MachineName}-{options.SiloPort}");
+            silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAny);
+
+            // Probe timings are tunable (Fabric:Membership:ProbeTimeout, ...) so operators and tests can trade
+            // failure-detection speed for tolerance of slow networks.
+            silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Fabric:Membership"));
+
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = storage.Invariant;
+                o.ConnectionString = storage.ConnectionString;
+            });
+            silo.AddAdoNetGrainStorage(GrainStorageName, ob => ob.Configure<Serializer>((o, serializer) =>
+            {
+                o.Invariant = storage.Invariant;
+                o.ConnectionString = storage.ConnectionString;
+                // Orleans' binary format keys members by [Id], so renamed members and types ([Alias]) still load.
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = storage.Invariant;
+                o.ConnectionString = storage.ConnectionString;
+            });
+        });
+
+        return builder;
+    }
+}

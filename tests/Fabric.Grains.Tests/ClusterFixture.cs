@@ -1,0 +1,64 @@
+using Fabric.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace Fabric.Tests;
+
+/// <summary>
+/// One Orleans test cluster for the collection, persisting through the real ADO.NET grain storage on a real SQLite
+/// file (migrated by Fabric's own scripts), with a fake clock.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"fabric-grains-{Guid.NewGuid():N}");
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>The silos' clock; tests read it, none advance it concurrently.</summary>
+    public static FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async ValueTask InitializeAsync()
+    {
+        var storage = FabricStorage.Sqlite(_dataDir);
+        await SchemaMigrator.ApplyAsync(storage);
+        var builder = new TestClusterBuilder(1);
+        builder.Properties["FabricConnectionString"] = storage.ConnectionString;
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            var connectionString = silo.Configuration["FabricConnectionString"]!;
+            silo.Services.AddSingleton<TimeProvider>(Clock);
+            silo.AddAdoNetGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>
+            {
+                o.Invariant = "System.Data.SQLite";
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
