@@ -4,8 +4,10 @@ using Fabric.Client;
 using Fabric.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.AddFilter("Orleans", LogLevel.Warning);
 builder.Services.AddFabricClient(options =>
 {
     // Gateways from FABRIC__GATEWAY ("host:port,host:port"), else the local silo's database under ./.fabric.
@@ -39,9 +41,16 @@ Console.WriteLine($"Submitted {job.Id}");
 
 // Watch for a few seconds: print the status each time it changes.
 using var watchFor = new CancellationTokenSource(TimeSpan.FromSeconds(int.TryParse(builder.Configuration["watch-seconds"], out var s) ? s : 5));
-await foreach (var update in fabric.WatchJobAsync(job.Id, TimeSpan.FromSeconds(1), watchFor.Token))
+try
 {
-    Console.WriteLine($"{update.UpdatedAt:HH:mm:ss} {update.Id}: {update.Status} ({update.Reason})");
+    await foreach (var update in fabric.WatchJobAsync(job.Id, TimeSpan.FromSeconds(1), watchFor.Token))
+    {
+        Console.WriteLine($"{update.UpdatedAt:HH:mm:ss} {update.Id}: {update.Status} ({update.Reason})");
+    }
+}
+catch (OperationCanceledException) when (watchFor.IsCancellationRequested)
+{
+    Console.WriteLine("Stopped watching.");
 }
 
 await host.StopAsync();

@@ -127,6 +127,15 @@ public sealed class CliServices
         }
     }
 
-    public CliOutput Output(ParseResult parse) =>
-        new(parse.GetValue(Json), Spectre.Console.AnsiConsole.Console, System.Console.Out, System.Console.Error);
+    public CliOutput Output(ParseResult parse)
+    {
+        var console = Spectre.Console.AnsiConsole.Console;
+        if (System.Console.IsOutputRedirected)
+        {
+            // Piped into a file or a pager: keep each row on one line instead of wrapping at a guessed 80 columns.
+            console.Profile.Width = 240;
+        }
+
+        return new CliOutput(parse.GetValue(Json), console, System.Console.Out, System.Console.Error);
+    }
 }

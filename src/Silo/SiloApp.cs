@@ -61,7 +61,8 @@ public static class SiloApp
         }
         catch (InvalidOperationException e)
         {
-            throw new FabricStartupException($"Bad configuration value: {e.GetBaseException().Message}", e);
+            // The binder's own message names the key and the value; the inner one only says "not in a correct format".
+            throw new FabricStartupException($"Bad configuration value: {e.Message}", e);
         }
 
         var problems = options.Validate();

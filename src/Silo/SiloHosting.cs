@@ -27,10 +27,11 @@ public static class SiloHosting
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(storage);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(FabricClock.Key, TimeProvider.System);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(ListenAddress(options), options.HttpPort, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+            // Plain HTTP/1.1: HTTP/2 without TLS cannot be negotiated by browsers or curl anyway.
+            kestrel.Listen(ListenAddress(options), options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
             kestrel.AddServerHeader = false;
         });
 

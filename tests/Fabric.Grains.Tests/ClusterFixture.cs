@@ -1,6 +1,7 @@
 using Fabric.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -17,6 +18,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public TestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Connection string of the SQLite file the silos persist to.</summary>
+    public string ConnectionString { get; private set; } = null!;
+
     /// <summary>The silos' clock; tests read it, none advance it concurrently.</summary>
     public static FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
 
@@ -27,6 +31,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var storage = FabricStorage.Sqlite(_dataDir);
         await SchemaMigrator.ApplyAsync(storage);
         var builder = new TestClusterBuilder(1);
+        ConnectionString = storage.ConnectionString;
         builder.Properties["FabricConnectionString"] = storage.ConnectionString;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
@@ -46,13 +51,20 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             var connectionString = silo.Configuration["FabricConnectionString"]!;
-            silo.Services.AddSingleton<TimeProvider>(Clock);
+            silo.Services.AddKeyedSingleton<TimeProvider>(FabricClock.Key, Clock);
             silo.AddAdoNetGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>
             {
                 o.Invariant = "System.Data.SQLite";
                 o.ConnectionString = connectionString;
                 o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
             }));
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = "System.Data.SQLite";
+                o.ConnectionString = connectionString;
+            });
+            // Production keeps Orleans' one-minute floor; the test reminder ticks every second.
+            silo.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         }
     }
 }

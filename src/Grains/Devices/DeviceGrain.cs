@@ -1,4 +1,5 @@
 using Fabric.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Fabric.Devices;
@@ -6,7 +7,7 @@ namespace Fabric.Devices;
 /// <summary>One GPU: its declared spec and owner, persisted on every change.</summary>
 public sealed partial class DeviceGrain(
     [PersistentState("device", "fabric")] IPersistentState<DeviceState> state,
-    TimeProvider time,
+    [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
     public async Task<DeviceDetails> RegisterAsync(DeviceRegistration registration)

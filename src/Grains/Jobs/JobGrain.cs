@@ -1,4 +1,5 @@
 using Fabric.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Fabric.Jobs;
@@ -6,7 +7,7 @@ namespace Fabric.Jobs;
 /// <summary>One job: the accepted spec and where it stands.</summary>
 public sealed partial class JobGrain(
     [PersistentState("job", "fabric")] IPersistentState<JobState> state,
-    TimeProvider time,
+    [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     /// <summary>What a queued job tells its renter until the scheduler exists to place it.</summary>

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Fabric.Integration.Infrastructure;
+
+namespace Fabric.Integration;
+
+/// <summary>One real silo on SQLite for the class; the built fabric command talks to it.</summary>
+public sealed class SingleSiloFixture : IAsyncLifetime
+{
+    public string WorkDir { get; } = Paths.NewTempFolder("cli");
+
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() =>
+        Silo = await SiloProcess.StartAsync(SiloSettings.OnFreePorts(Path.Combine(WorkDir, ".fabric")));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Silo.DisposeAsync();
+        Directory.Delete(WorkDir, recursive: true);
+    }
+}
+
+public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<SingleSiloFixture>
+{
+    // Run from the silo's working folder, as a user in a second terminal would: the CLI finds ./.fabric/fabric.db.
+    private Task<CliResult> Cli(params string[] arguments) => CliRunner.RunAsync(fixture.WorkDir, arguments);
+
+    [Fact]
+    public async Task Status_lists_the_silo_and_the_counts_as_json()
+    {
+        var result = await Cli("status", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var json = result.Json();
+        var silo = Assert.Single(json.GetProperty("silos").EnumerateArray());
+        Assert.Equal("Active", silo.GetProperty("status").GetString());
+        Assert.Equal(fixture.Silo.Settings.GatewayPort, silo.GetProperty("gatewayPort").GetInt32());
+        Assert.Equal($"127.0.0.1:{fixture.Silo.Settings.SiloPort}", silo.GetProperty("address").GetString());
+        Assert.True(json.GetProperty("devices").GetInt32() >= 0);
+    }
+
+    [Fact]
+    public async Task Status_as_a_table_names_the_silo_and_where_it_was_found()
+    {
+        var result = await Cli("status", "--gateway", fixture.Silo.Settings.Gateway);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"127.0.0.1:{fixture.Silo.Settings.SiloPort}", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Active", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"via gateway {fixture.Silo.Settings.Gateway}", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_device_registered_through_the_cli_can_be_listed_and_shown()
+    {
+        var id = $"dev-{Guid.NewGuid():N}"[..16];
+
+        var registered = await Cli("device", "register", "--id", id, "--owner", "alice", "--model", "RTX 4090",
+            "--vram-gib", "24", "--region", "eu", "--price", "0.45", "--json");
+        var shown = await Cli("device", "show", id, "--json");
+        var listed = await Cli("device", "list", "--take", "1000", "--json");
+
+        Assert.Equal(0, registered.ExitCode);
+        var device = registered.Json();
+        Assert.Equal(id, device.GetProperty("id").GetString());
+        Assert.Equal(24_576, device.GetProperty("vramMib").GetInt32());
+        Assert.Equal(450_000, device.GetProperty("pricePerHourBaseUnits").GetInt64());
+        Assert.Equal(0.45m, device.GetProperty("pricePerHourIosd").GetDecimal());
+        Assert.Equal("Registered", device.GetProperty("status").GetString());
+        Assert.Equal(registered.Stdout, shown.Stdout);
+        Assert.Contains(listed.Json().GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetString() == id);
+    }
+
+    [Fact]
+    public async Task A_job_submitted_through_the_cli_keeps_its_command_and_can_be_followed()
+    {
+        var id = $"job-{Guid.NewGuid():N}"[..16];
+
+        var submitted = await Cli("job", "submit", "--id", id, "--renter", "bob", "--gpus", "2", "--model", "A100,H100",
+            "--json", "--", "sh", "-c", "echo $FABRIC_RANK --flag");
+        var status = await Cli("job", "status", id, "--json");
+        var listed = await Cli("job", "list", "--json");
+        var watched = await Cli("job", "status", id, "--watch", "--timeout", "2", "--json");
+
+        Assert.Equal(0, submitted.ExitCode);
+        var job = submitted.Json();
+        Assert.Equal(["sh", "-c", "echo $FABRIC_RANK --flag"], job.GetProperty("command").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["A100", "H100"], job.GetProperty("models").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("Queued", job.GetProperty("status").GetString());
+        Assert.Equal(submitted.Stdout, status.Stdout);
+        Assert.Equal(id, listed.Json().GetProperty("items")[0].GetProperty("id").GetString());
+        Assert.Equal(0, watched.ExitCode);
+        var update = Assert.Single(watched.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("Queued", JsonDocument.Parse(update).RootElement.GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("Amount must not be negative", "device", "register", "--owner", "a", "--model", "X", "--vram-gib", "24", "--region", "eu", "--price", "-1")]
+    [InlineData("outside 256 MiB", "device", "register", "--owner", "a", "--model", "X", "--vram-gib", "10240", "--region", "eu", "--price", "1")]
+    [InlineData("No device has id 'nope'", "device", "show", "nope")]
+    [InlineData("No job has id 'nope'", "job", "status", "nope")]
+    [InlineData("GPUs must be between 1 and 512", "job", "submit", "--renter", "r", "--gpus", "0", "--", "true")]
+    public async Task Rejected_requests_exit_1_with_a_clear_json_error(string message, params string[] arguments)
+    {
+        // --json first: after "--" it would belong to the job's command.
+        var result = await Cli(["--json", .. arguments]);
+
+        Assert.Equal(1, result.ExitCode);
+        var error = result.ErrorJson();
+        Assert.Equal("rejected", error.GetProperty("kind").GetString());
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("device", "register", "--owner", "a")]
+    [InlineData("status", "--bogus")]
+    [InlineData("device", "list", "--take", "many")]
+    public async Task Usage_errors_exit_64(params string[] arguments)
+    {
+        var result = await Cli(arguments);
+
+        Assert.Equal(64, result.ExitCode);
+        Assert.Contains("fabric --help", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_gateway_exits_2_naming_where_it_looked()
+    {
+        var port = FreePorts.Take(1)[0];
+
+        var result = await Cli("status", "--gateway", $"127.0.0.1:{port}", "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        var error = result.ErrorJson();
+        Assert.Equal("unreachable", error.GetProperty("kind").GetString());
+        Assert.Contains($"no silo answered at gateway 127.0.0.1:{port}", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_data_folder_without_a_database_exits_2_and_says_so()
+    {
+        var empty = Paths.NewTempFolder("nodb");
+        try
+        {
+            var result = await Cli("status", "--data-dir", empty);
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Equal(
+                $"fabric: Cannot reach Fabric: there is no Fabric database at {Path.Combine(empty, "fabric.db")}. Start a silo there, or pass --gateway HOST:PORT.",
+                result.Stderr.Trim());
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Help_explains_the_commands_and_exit_codes()
+    {
+        var result = await Cli("--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Exit codes: 0 ok, 1 request rejected, 2 cannot reach Fabric, 64 bad command line.", result.Stdout, StringComparison.Ordinal);
+        foreach (var command in new[] { "status", "device", "job" })
+        {
+            Assert.Contains(command, result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_partner_app_sample_submits_a_job_and_watches_it()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = fixture.WorkDir,
+        };
+        start.ArgumentList.Add(Paths.PartnerAppDll);
+        start.ArgumentList.Add("--watch-seconds=2");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(process.ExitCode == 0, await stderr);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith("Submitted job-", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(": Queued (Waiting for placement", StringComparison.Ordinal));
+    }
+}
