@@ -111,7 +111,7 @@ public sealed class CliServices
             output.Error("unreachable", e.Message, ExitCodes.Unreachable);
             return ExitCodes.Unreachable;
         }
-        catch (FabricRejectedException e)
+        catch (Exception e) when (e is FabricRejectedException or Wallet.WalletException)
         {
             output.Error("rejected", e.Message, ExitCodes.Rejected);
             return ExitCodes.Rejected;
@@ -124,6 +124,12 @@ public sealed class CliServices
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return ExitCodes.Ok;
+        }
+        catch (Exception e) when (!verbose)
+        {
+            // A fault, not a refusal: one line here, the whole story with --verbose.
+            output.Error("fault", $"{e.GetBaseException().Message} (run with --verbose for details)", ExitCodes.Rejected);
+            return ExitCodes.Rejected;
         }
     }
 

@@ -28,6 +28,13 @@ public static class FabricCli
         root.Subcommands.Add(StatusCommand.Create(services));
         root.Subcommands.Add(DeviceCommands.Create(services));
         root.Subcommands.Add(JobCommands.Create(services));
+
+        var wallet = new Command("wallet", "Create and recover keypairs, see balances, send and receive tokens");
+        WalletKeyCommands.AddTo(wallet, services);
+        WalletLedgerCommands.AddTo(wallet, services);
+        root.Subcommands.Add(wallet);
+        root.Subcommands.Add(LedgerCommands.Create(services));
+        root.Subcommands.Add(LedgerCommands.Treasury(services));
         return root;
     }
 

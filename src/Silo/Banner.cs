@@ -6,12 +6,15 @@ public static class Banner
     /// <summary>First line of the banner; tests and scripts wait for it.</summary>
     public const string ReadyMarker = "Fabric silo is up";
 
-    public static string For(FabricSiloOptions options, Storage.FabricStorage storage) => $"""
+    public static string For(FabricSiloOptions options, Storage.FabricStorage storage, Ledger.NetworkOptions network, NetworkKeys.Resolved keys) => $"""
         {ReadyMarker}: {Environment.MachineName}-{options.SiloPort} in cluster '{options.ClusterId}'
           silo      {options.AdvertisedAddress}:{options.SiloPort}
           gateway   {options.AdvertisedAddress}:{options.GatewayPort}
           http      http://{options.AdvertisedAddress}:{options.HttpPort}  (/healthz, /status)
           storage   {storage.Description}
+          network   {network.Id}
+          authority {keys.Authority}{(keys.AuthorityKeyFile is null ? "" : $"  (local key {keys.AuthorityKeyFile})")}
+          treasury  {keys.Treasury}{(keys.TreasuryKeyFile is null ? "" : $"  (local key {keys.TreasuryKeyFile})")}
         Press Ctrl+C to stop.
         """;
 }

@@ -1,3 +1,4 @@
+using Fabric.Ledger;
 using Fabric.Storage;
 using Microsoft.Extensions.Options;
 
@@ -22,26 +23,87 @@ public static class SiloApp
             return 64;
         }
 
+        WebApplication app;
         try
         {
-            await using var app = await BuildAsync([.. commandLine.ConfigurationArgs]);
-            await app.StartAsync();
-            Console.Out.WriteLine(Banner.For(app.Services.GetRequiredService<FabricSiloOptions>(),
-                app.Services.GetRequiredService<FabricStorage>()));
-            await app.WaitForShutdownAsync();
-            return 0;
+            app = await BuildAsync([.. commandLine.ConfigurationArgs]);
         }
         catch (FabricStartupException e)
         {
             await Console.Error.WriteLineAsync($"fabric-silo: {e.Message}");
             return 1;
         }
-        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException or IOException
-                                      or System.Net.Sockets.SocketException)
+
+        await using (app)
         {
-            // Whatever slipped past the pre-flight checks still gets one line, with the root cause.
-            await Console.Error.WriteLineAsync($"fabric-silo: could not start: {e.GetBaseException().Message}");
-            return 1;
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever slipped past the pre-flight checks still gets one line, with the root cause.
+                await Console.Error.WriteLineAsync($"fabric-silo: could not start: {e.GetBaseException().Message}");
+                return 1;
+            }
+
+            Console.Out.WriteLine(Banner.For(app.Services.GetRequiredService<FabricSiloOptions>(),
+                app.Services.GetRequiredService<FabricStorage>(),
+                app.Services.GetRequiredService<IOptions<NetworkOptions>>().Value,
+                app.Services.GetRequiredService<NetworkKeys.Resolved>()));
+            await app.WaitForShutdownAsync();
+            return 0;
+        }
+    }
+
+    private static T Bind<T>(ConfigurationManager configuration, string section)
+        where T : new()
+    {
+        var bound = new T();
+        try
+        {
+            configuration.GetSection(section).Bind(bound);
+            return bound;
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's own message names the key and the value; the inner one only says "not in a correct format".
+            throw new FabricStartupException($"Bad configuration value: {e.Message}", e);
+        }
+    }
+
+    private static void ValidateEconomy(NetworkOptions network, FeeOptions fees)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(network.Id) || network.Id.Length > 128)
+        {
+            problems.Add("Fabric:Network:Id must be 1 to 128 characters.");
+        }
+
+        if (network.MaxRequestLifetime <= TimeSpan.Zero || network.MaxRequestLifetime > TimeSpan.FromDays(1))
+        {
+            problems.Add("Fabric:Network:MaxRequestLifetime must be between 0 and 1 day.");
+        }
+
+        foreach (var (bucket, address, _) in network.Genesis.Buckets())
+        {
+            if (!string.IsNullOrWhiteSpace(address) && !Wallet.WalletAddress.TryParse(address, out _, out var error))
+            {
+                problems.Add($"Genesis address for {bucket} '{address}' is malformed: {error}");
+            }
+        }
+
+        foreach (var (name, bps) in new[] { ("PaymentFeeIosdBps", fees.PaymentFeeIosdBps), ("PaymentFeeIoBps", fees.PaymentFeeIoBps), ("BookingFeeBps", fees.BookingFeeBps) })
+        {
+            if (bps is < 0 or > 10_000)
+            {
+                problems.Add($"Fabric:Fees:{name} {bps} must be between 0 and 10000 basis points.");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new FabricStartupException(string.Join(" ", problems));
         }
     }
 
@@ -54,16 +116,7 @@ public static class SiloApp
             ContentRootPath = AppContext.BaseDirectory,
         });
 
-        var options = new FabricSiloOptions();
-        try
-        {
-            builder.Configuration.GetSection(FabricSiloOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder's own message names the key and the value; the inner one only says "not in a correct format".
-            throw new FabricStartupException($"Bad configuration value: {e.Message}", e);
-        }
+        var options = Bind<FabricSiloOptions>(builder.Configuration, FabricSiloOptions.Section);
 
         var problems = options.Validate();
         if (problems.Count > 0)
@@ -91,7 +144,15 @@ public static class SiloApp
             [("--silo-port", options.SiloPort), ("--gateway-port", options.GatewayPort), ("--http-port", options.HttpPort)]);
         await Preflight.MigrateStorageAsync(storage, CancellationToken.None);
 
-        builder.AddFabricSilo(options, storage);
+        var network = Bind<NetworkOptions>(builder.Configuration, NetworkOptions.Section);
+        var fees = Bind<FeeOptions>(builder.Configuration, FeeOptions.Section);
+        ValidateEconomy(network, fees);
+        var keys = NetworkKeys.Resolve(network, storage, options.DataDir);
+        network.Authority = keys.Authority;
+        network.Treasury = keys.Treasury;
+
+        builder.Services.AddSingleton(keys);
+        builder.AddFabricSilo(options, storage, network, fees);
         var app = builder.Build();
         app.MapFabricEndpoints();
         return app;

@@ -1,5 +1,7 @@
 using System.Net;
+using Fabric.Ledger;
 using Fabric.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -20,7 +22,8 @@ public static class SiloHosting
         return IPAddress.IsLoopback(advertised) ? advertised : IPAddress.Any;
     }
 
-    public static WebApplicationBuilder AddFabricSilo(this WebApplicationBuilder builder, FabricSiloOptions options, FabricStorage storage)
+    public static WebApplicationBuilder AddFabricSilo(
+        this WebApplicationBuilder builder, FabricSiloOptions options, FabricStorage storage, NetworkOptions network, FeeOptions fees)
     {
         var advertised = IPAddress.Parse(options.AdvertisedAddress);
         var listenOnAny = !IPAddress.IsLoopback(advertised);
@@ -28,6 +31,9 @@ public static class SiloHosting
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(storage);
         builder.Services.AddKeyedSingleton(FabricClock.Key, TimeProvider.System);
+        builder.Services.AddSingleton(Options.Create(network));
+        builder.Services.AddSingleton(Options.Create(fees));
+        builder.Services.AddSingleton(new LedgerStore(storage));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Plain HTTP/1.1: HTTP/2 without TLS cannot be negotiated by browsers or curl anyway.
@@ -66,7 +72,11 @@ public static class SiloHosting
                 o.Invariant = storage.Invariant;
                 o.ConnectionString = storage.ConnectionString;
             });
+            silo.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
         });
+
+        // Registered after Orleans, so it starts once the silo serves.
+        builder.Services.AddHostedService<GenesisStartup>();
 
         return builder;
     }

@@ -1,6 +1,7 @@
 using Fabric.Client;
 using Fabric.Integration.Infrastructure;
 using Fabric.Storage;
+using Fabric.Wallet;
 using Npgsql;
 
 namespace Fabric.Integration;
@@ -12,13 +13,25 @@ public sealed class PostgresClusterTests(PostgresServer postgres) : IDisposable
 
     public void Dispose() => Directory.Delete(_workDir, recursive: true);
 
+    /// <summary>PostgreSQL silos must be told the network's authority and treasury (they cannot share local key files).</summary>
+    private static readonly Dictionary<string, string> NetworkKeys = new()
+    {
+        ["FABRIC__NETWORK__AUTHORITY"] = Keypair.Generate().Address.ToString(),
+        ["FABRIC__NETWORK__TREASURY"] = Keypair.Generate().Address.ToString(),
+    };
+
     [Fact]
     public async Task Two_silo_processes_over_postgres_form_a_cluster_that_survives_a_kill()
     {
         var connection = await postgres.CreateDatabaseAsync("cluster");
 
         await ClusterScenarios.TwoSilosFormOneClusterAndSurviveAKillAsync(
-            () => SiloSettings.OnFreePorts(Path.Combine(_workDir, ".fabric")) with { Storage = "postgres", Connection = connection },
+            () => SiloSettings.OnFreePorts(Path.Combine(_workDir, ".fabric")) with
+            {
+                Storage = "postgres",
+                Connection = connection,
+                Environment = NetworkKeys,
+            },
             new FabricClientOptions { StorageKind = "postgres", ConnectionString = connection },
             async survivor =>
             {

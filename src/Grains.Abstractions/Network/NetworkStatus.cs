@@ -27,4 +27,7 @@ public sealed record NetworkStatus
     [Id(0)] public required IReadOnlyList<SiloInfo> Silos { get; init; }
     [Id(1)] public required int Devices { get; init; }
     [Id(2)] public required int Jobs { get; init; }
+
+    /// <summary>The network id signed requests must name.</summary>
+    [Id(3)] public required string NetworkId { get; init; }
 }

@@ -1,5 +1,7 @@
 using Fabric.Devices;
 using Fabric.Jobs;
+using Fabric.Ledger;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime;
 
@@ -7,7 +9,7 @@ namespace Fabric.Network;
 
 /// <summary>Composes the cluster view from membership and the directories.</summary>
 [StatelessWorker]
-public sealed class NetworkStatusGrain : Grain, INetworkStatusGrain
+public sealed class NetworkStatusGrain(IOptions<NetworkOptions> network) : Grain, INetworkStatusGrain
 {
     public async Task<NetworkStatus> GetAsync(bool includeDead)
     {
@@ -32,6 +34,6 @@ public sealed class NetworkStatusGrain : Grain, INetworkStatusGrain
             })
             .ToList();
 
-        return new NetworkStatus { Silos = silos, Devices = await devices, Jobs = await jobs };
+        return new NetworkStatus { Silos = silos, Devices = await devices, Jobs = await jobs, NetworkId = network.Value.Id };
     }
 }

@@ -13,6 +13,9 @@ public sealed record SiloSettings
     public string? Connection { get; init; }
     public string ClusterId { get; init; } = "fabric";
 
+    /// <summary>Extra FABRIC__... settings for the process (network keys, genesis wallets).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>A silo on three fresh ports.</summary>
     public static SiloSettings OnFreePorts(string dataDir)
     {
@@ -67,7 +70,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Starts a silo and returns once it prints its ready banner.</summary>
     public static async Task<SiloProcess> StartAsync(SiloSettings settings, TimeSpan? timeout = null)
     {
-        var silo = Launch(settings.Arguments(), settings);
+        var silo = Launch(settings.Arguments(), settings, new Dictionary<string, string>(settings.Environment));
         var ready = silo.Output.WaitForLineAsync(l => l.StartsWith(ReadyMarker, StringComparison.Ordinal));
         var exited = silo._process.WaitForExitAsync();
         var finished = await Task.WhenAny(ready, exited, Task.Delay(timeout ?? TimeSpan.FromSeconds(90)));

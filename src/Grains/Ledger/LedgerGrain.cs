@@ -1,0 +1,195 @@
+using System.Data.Common;
+using Fabric.Money;
+using Fabric.Wallet;
+using Fabric.Wallet.Requests;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fabric.Ledger;
+
+/// <summary>
+/// The single writer of the ledger. Each command is one database transaction: check the operation id, plan the
+/// postings against locked balances, append the hash-chained event, update balances and holds, commit. A silo that
+/// dies mid-way leaves either the whole movement or none of it, and a retry with the same id is answered from the
+/// stored event.
+/// </summary>
+public sealed partial class LedgerGrain(
+    LedgerStore store,
+    IOptions<NetworkOptions> network,
+    IOptions<FeeOptions> fees,
+    [FromKeyedServices(FabricClock.Key)] TimeProvider time,
+    ILogger<LedgerGrain> logger) : Grain, ILedgerGrain
+{
+    private readonly SignedRequestGate _gate = new(network.Value, time);
+    private readonly LedgerPlanner _planner = new(fees.Value, network.Value.Treasury ?? "");
+    private (long Sequence, byte[] Hash)? _head;
+
+    public async Task<LedgerReceipt> ApplyAsync(LedgerCommand command)
+    {
+        var digest = CommandDigest.Of(command);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ApplyOnceAsync(command, digest);
+            }
+            catch (DbException e) when (attempt < 3)
+            {
+                // Another writer moved the head (a second activation during a membership change) or the database
+                // was briefly busy: re-read the head and try again. The operation id keeps the retry exactly-once.
+                LogRetry(logger, command.OperationId, attempt, e.Message);
+                _head = await store.ReadHeadAsync();
+            }
+        }
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _head = await store.ReadHeadAsync();
+        await EnsureGenesisAsync();
+    }
+
+    public Task<long> GetHeadAsync() => Task.FromResult(_head?.Sequence ?? 0);
+
+    private async Task EnsureGenesisAsync()
+    {
+        foreach (var (bucket, address, wholeIo) in network.Value.Genesis.Buckets())
+        {
+            if (string.IsNullOrWhiteSpace(address))
+            {
+                continue;
+            }
+
+            try
+            {
+                var receipt = await ApplyAsync(new MintCommand
+                {
+                    OperationId = $"genesis:{bucket}",
+                    To = address,
+                    Token = Token.IO,
+                    Amount = Token.IO.ToBaseUnits(wholeIo),
+                    Memo = $"genesis: {bucket}",
+                });
+                if (!receipt.Duplicate)
+                {
+                    LogGenesis(logger, bucket, wholeIo, address);
+                }
+            }
+            catch (FabricRejectedException e)
+            {
+                // Genesis happened with other settings; minting again would invent money. Say so, keep serving.
+                LogGenesisRefused(logger, bucket, e.Message);
+            }
+        }
+    }
+
+    public async Task<LedgerReceipt> SubmitAuthorityAsync(SignedEnvelope request)
+    {
+        var (signer, role) = request.Operation switch
+        {
+            Operations.Mint => (network.Value.Authority, "network authority"),
+            Operations.Deposit => (network.Value.Treasury, "treasury"),
+            _ => throw new FabricRejectedException($"'{request.Operation}' is not an authority operation (mint or deposit)."),
+        };
+        if (!WalletAddress.TryParse(signer, out var expected))
+        {
+            throw new FabricRejectedException($"This network has no {role} configured.");
+        }
+
+        var verified = _gate.Verify(request, expected);
+        var id = SignedRequestGate.OperationId(verified);
+        LedgerCommand command = verified.Operation == Operations.Mint ? MintFrom(verified, id) : DepositFrom(verified, id);
+        return await ApplyAsync(command);
+    }
+
+    public async Task<LedgerVerification> VerifyAsync() => LedgerVerifier.Verify(await store.ReadSnapshotAsync());
+
+    public async Task<IReadOnlyList<LedgerEvent>> TailAsync(int take)
+    {
+        if (take is < 1 or > PageRequest.MaxSize)
+        {
+            throw new FabricRejectedException($"Take must be between 1 and {PageRequest.MaxSize}.");
+        }
+
+        return await store.ReadTailAsync(take);
+    }
+
+    private async Task<LedgerReceipt> ApplyOnceAsync(LedgerCommand command, byte[] digest)
+    {
+        await using var write = await store.BeginWriteAsync();
+        if (await write.FindOperationAsync(command.OperationId) is { } existing)
+        {
+            if (!existing.Digest.AsSpan().SequenceEqual(digest))
+            {
+                throw new FabricRejectedException(
+                    $"Operation id '{command.OperationId}' was already used for a different request; nothing was changed.");
+            }
+
+            return Receipt(command.OperationId, existing.Sequence, existing.Hash, duplicate: true);
+        }
+
+        var plan = await _planner.PlanAsync(command, write);
+        var head = _head ??= await store.ReadHeadAsync();
+        var unhashed = new StoredEvent(head.Sequence + 1, command.OperationId, plan.Kind, plan.Token, command.Memo,
+            command.RequestedBy, digest, time.GetUtcNow().ToUnixTimeMilliseconds(), head.Hash, [], plan.Postings);
+        var stored = unhashed with { Hash = EventHashing.Hash(unhashed) };
+
+        await write.AppendAsync(stored);
+        switch (plan.Hold)
+        {
+            case { CloseAs: null } open:
+                await write.OpenHoldAsync(open.HoldId, open.Owner, plan.Token, open.Amount, stored.Sequence);
+                break;
+            case { CloseAs: { } status } closed:
+                await write.CloseHoldAsync(closed.HoldId, status, stored.Sequence);
+                break;
+        }
+
+        await write.CommitAsync();
+        _head = (stored.Sequence, stored.Hash);
+        return Receipt(command.OperationId, stored.Sequence, stored.Hash, duplicate: false);
+    }
+
+    private static MintCommand MintFrom(SignedRequest request, string operationId)
+    {
+        var mint = SignedRequestGate.Decode(request, p => MintPayload.Decode(p.Span));
+        return new MintCommand
+        {
+            OperationId = operationId,
+            RequestedBy = request.Signer.ToString(),
+            Memo = mint.Memo,
+            To = mint.To.ToString(),
+            Token = SignedRequestGate.ParseToken(mint.Token),
+            Amount = mint.Amount,
+        };
+    }
+
+    private static MintCommand DepositFrom(SignedRequest request, string operationId)
+    {
+        var deposit = SignedRequestGate.Decode(request, p => DepositPayload.Decode(p.Span));
+        return new MintCommand
+        {
+            OperationId = operationId,
+            RequestedBy = request.Signer.ToString(),
+            Memo = $"deposit {deposit.Reference}",
+            To = deposit.To.ToString(),
+            Token = Token.IOSD,
+            Amount = deposit.Amount,
+        };
+    }
+
+    private static LedgerReceipt Receipt(string operationId, long sequence, byte[] hash, bool duplicate) => new()
+    {
+        OperationId = operationId, Sequence = sequence, Duplicate = duplicate, Hash = Convert.ToHexStringLower(hash),
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger write of {OperationId} failed (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void LogRetry(ILogger logger, string operationId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Genesis {Bucket}: minted {WholeIo} IO to {Address}")]
+    private static partial void LogGenesis(ILogger logger, string bucket, long wholeIo, string address);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Genesis {Bucket} was not minted: {Reason}")]
+    private static partial void LogGenesisRefused(ILogger logger, string bucket, string reason);
+}

@@ -1,0 +1,192 @@
+using Fabric.Money;
+using Fabric.Wallet;
+
+namespace Fabric.Ledger;
+
+/// <summary>What a command will write: its postings (summing to zero) and what happens to a hold.</summary>
+public sealed record LedgerPlan(string Kind, Token Token, IReadOnlyList<Posting> Postings, HoldChange? Hold);
+
+/// <summary>A hold opened or closed by a command.</summary>
+public sealed record HoldChange(string HoldId, string Owner, long Amount, string? CloseAs);
+
+/// <summary>
+/// Turns a command into postings against the current, locked balances, refusing any command that would break a
+/// rule: no balance below zero, no capture beyond its hold, no second close of a hold. Refusals are
+/// <see cref="FabricRejectedException"/>s whose messages say which rule and by how much.
+/// </summary>
+public sealed class LedgerPlanner(FeeOptions fees, string treasury)
+{
+    /// <summary>Longest operation or hold id accepted.</summary>
+    public const int MaxIdLength = 200;
+
+    public async Task<LedgerPlan> PlanAsync(LedgerCommand command, LedgerWrite write)
+    {
+        Require(!string.IsNullOrWhiteSpace(command.OperationId) && command.OperationId.Length <= MaxIdLength,
+            $"Operation id must be 1 to {MaxIdLength} characters.");
+        Require(command.Memo.Length <= 1024, "Memo must be at most 1024 characters.");
+        return command switch
+        {
+            TransferCommand c => await TransferAsync(c, write),
+            MintCommand c => Mint(c),
+            BurnCommand c => await BurnAsync(c, write),
+            HoldCommand c => await HoldAsync(c, write),
+            CaptureCommand c => await CaptureAsync(c, write),
+            ReleaseCommand c => await ReleaseAsync(c, write),
+            _ => throw new FabricRejectedException($"Unknown ledger command {command.GetType().Name}."),
+        };
+    }
+
+    private static async Task<LedgerPlan> TransferAsync(TransferCommand c, LedgerWrite write)
+    {
+        RequireAddress(c.From, "sender");
+        RequireAddress(c.To, "recipient");
+        RequireToken(c.Token);
+        RequireAmount(c.Amount);
+        Require(c.From != c.To, "A transfer needs two different wallets.");
+        await RequireFundsAsync(write, c.From, c.Token, c.Amount);
+        await RequireRoomAsync(write, LedgerAccounts.Wallet(c.To), c.Token, c.Amount);
+        return new LedgerPlan("transfer", c.Token, [Out(c.From, c.Amount), In(c.To, c.Amount)], null);
+    }
+
+    private static LedgerPlan Mint(MintCommand c)
+    {
+        RequireAddress(c.To, "recipient");
+        RequireToken(c.Token);
+        RequireAmount(c.Amount);
+        return new LedgerPlan("mint", c.Token,
+            [new Posting { Account = LedgerAccounts.Minted, Owner = "", Delta = -c.Amount }, In(c.To, c.Amount)], null);
+    }
+
+    private static async Task<LedgerPlan> BurnAsync(BurnCommand c, LedgerWrite write)
+    {
+        RequireAddress(c.From, "wallet");
+        RequireToken(c.Token);
+        RequireAmount(c.Amount);
+        await RequireFundsAsync(write, c.From, c.Token, c.Amount);
+        return new LedgerPlan("burn", c.Token,
+            [Out(c.From, c.Amount), new Posting { Account = LedgerAccounts.Burned, Owner = "", Delta = c.Amount }], null);
+    }
+
+    private static async Task<LedgerPlan> HoldAsync(HoldCommand c, LedgerWrite write)
+    {
+        RequireHoldId(c.HoldId);
+        RequireAddress(c.Owner, "hold owner");
+        RequireToken(c.Token);
+        RequireAmount(c.Amount);
+        Require(await write.HoldAsync(c.HoldId) is null, $"Hold '{c.HoldId}' already exists.");
+        await RequireFundsAsync(write, c.Owner, c.Token, c.Amount);
+        return new LedgerPlan("hold", c.Token,
+            [Out(c.Owner, c.Amount), new Posting { Account = LedgerAccounts.Hold(c.HoldId), Owner = c.Owner, Delta = c.Amount }],
+            new HoldChange(c.HoldId, c.Owner, c.Amount, null));
+    }
+
+    private async Task<LedgerPlan> CaptureAsync(CaptureCommand c, LedgerWrite write)
+    {
+        var hold = await ActiveHoldAsync(write, c.HoldId);
+        Require(c.Payouts.Count is > 0 and <= 256, "A capture pays 1 to 256 payees.");
+        long paid = 0;
+        foreach (var payout in c.Payouts)
+        {
+            RequireAddress(payout.To, "payee");
+            RequireAmount(payout.Amount);
+            paid = Checked(() => checked(paid + payout.Amount));
+        }
+
+        var paymentFee = fees.PaymentFee(hold.Token, paid);
+        var debit = Checked(() => checked(paid + paymentFee));
+        var remaining = await write.BalanceAsync(LedgerAccounts.Hold(c.HoldId), hold.Token);
+        Require(debit <= remaining,
+            $"Capture of {debit} base units ({paid} + payment fee {paymentFee}) exceeds what hold '{c.HoldId}' has left ({remaining}).");
+
+        var postings = new List<Posting> { new() { Account = LedgerAccounts.Hold(c.HoldId), Owner = hold.Owner, Delta = -debit } };
+        var treasuryTakes = paymentFee;
+        foreach (var payout in c.Payouts)
+        {
+            var bookingFee = fees.BookingFee(payout.Amount);
+            treasuryTakes += bookingFee;
+            postings.Add(In(payout.To, payout.Amount - bookingFee));
+        }
+
+        if (treasuryTakes > 0)
+        {
+            postings.Add(In(treasury, treasuryTakes));
+        }
+
+        var left = remaining - debit;
+        if (c.Final && left > 0)
+        {
+            postings.Add(new Posting { Account = LedgerAccounts.Hold(c.HoldId), Owner = hold.Owner, Delta = -left });
+            postings.Add(In(hold.Owner, left));
+        }
+
+        return new LedgerPlan("capture", hold.Token, postings,
+            c.Final ? new HoldChange(c.HoldId, hold.Owner, hold.Amount, "Captured") : null);
+    }
+
+    private static async Task<LedgerPlan> ReleaseAsync(ReleaseCommand c, LedgerWrite write)
+    {
+        var hold = await ActiveHoldAsync(write, c.HoldId);
+        var left = await write.BalanceAsync(LedgerAccounts.Hold(c.HoldId), hold.Token);
+        IReadOnlyList<Posting> postings = left == 0
+            ? []
+            : [new Posting { Account = LedgerAccounts.Hold(c.HoldId), Owner = hold.Owner, Delta = -left }, In(hold.Owner, left)];
+        return new LedgerPlan("release", hold.Token, postings, new HoldChange(c.HoldId, hold.Owner, hold.Amount, "Released"));
+    }
+
+    private static async Task<HoldRow> ActiveHoldAsync(LedgerWrite write, string holdId)
+    {
+        RequireHoldId(holdId);
+        var hold = await write.HoldAsync(holdId) ?? throw new FabricRejectedException($"No hold has id '{holdId}'.");
+        Require(hold.Status == "Active", $"Hold '{holdId}' is closed ({hold.Status}); it cannot be captured or released again.");
+        return hold;
+    }
+
+    private static async Task RequireFundsAsync(LedgerWrite write, string owner, Token token, long amount)
+    {
+        var available = await write.BalanceAsync(LedgerAccounts.Wallet(owner), token);
+        Require(available >= amount,
+            $"Insufficient funds: {owner} has {token.FromBaseUnits(available)} {token} available, needs {token.FromBaseUnits(amount)}.");
+    }
+
+    private static async Task RequireRoomAsync(LedgerWrite write, string account, Token token, long amount)
+    {
+        var balance = await write.BalanceAsync(account, token);
+        Require(balance <= long.MaxValue - amount, "The recipient's balance would overflow.");
+    }
+
+    private static Posting Out(string owner, long amount) => new() { Account = LedgerAccounts.Wallet(owner), Owner = owner, Delta = -amount };
+
+    private static Posting In(string owner, long amount) => new() { Account = LedgerAccounts.Wallet(owner), Owner = owner, Delta = amount };
+
+    private static void RequireAddress(string address, string role) =>
+        Require(WalletAddress.TryParse(address, out _, out var error), $"The {role} address '{address}' is malformed: {error}");
+
+    private static void RequireToken(Token token) =>
+        Require(Enum.IsDefined(token), $"Unknown token {(int)token}.");
+
+    private static void RequireAmount(long amount) =>
+        Require(amount > 0, $"Amount must be positive (got {amount} base units).");
+
+    private static void RequireHoldId(string holdId) =>
+        Require(!string.IsNullOrWhiteSpace(holdId) && holdId.Length <= MaxIdLength, $"Hold id must be 1 to {MaxIdLength} characters.");
+
+    private static long Checked(Func<long> sum)
+    {
+        try
+        {
+            return sum();
+        }
+        catch (OverflowException)
+        {
+            throw new FabricRejectedException("The amounts overflow a 64-bit count of base units.");
+        }
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new FabricRejectedException(message);
+        }
+    }
+}

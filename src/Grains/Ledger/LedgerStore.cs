@@ -1,0 +1,226 @@
+using System.Data;
+using System.Data.Common;
+using Fabric.Money;
+using Fabric.Storage;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Fabric.Ledger;
+
+/// <summary>
+/// The ledger's tables (migration 0002) on SQLite or PostgreSQL. The SQL is the same for both: named parameters,
+/// INSERT ... ON CONFLICT upserts and LIMIT/OFFSET are common to the two dialects.
+/// </summary>
+public sealed class LedgerStore(FabricStorage storage)
+{
+    private readonly DbProviderFactory _factory =
+        storage.Kind == StorageKind.Sqlite ? SqliteFactory.Instance : NpgsqlFactory.Instance;
+
+    /// <summary>Opens a write transaction (SQLite takes its write lock now: BEGIN IMMEDIATE).</summary>
+    public async Task<LedgerWrite> BeginWriteAsync()
+    {
+        var connection = await OpenAsync();
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable);
+            return new LedgerWrite(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The newest event's sequence and hash; (0, genesis hash) for an empty ledger.</summary>
+    public async Task<(long Sequence, byte[] Hash)> ReadHeadAsync()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null,
+            "SELECT Sequence, Hash FROM FabricLedgerEvent ORDER BY Sequence DESC LIMIT 1");
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt64(0), (byte[])reader[1]) : (0, EventHashing.GenesisHash);
+    }
+
+    /// <summary>Balances of one wallet: its available account and the sum of its holds, per token.</summary>
+    public async Task<IReadOnlyList<TokenBalance>> ReadBalancesAsync(string owner)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null, """
+            SELECT Token,
+                   SUM(CASE WHEN Account LIKE 'wallet:%' THEN Balance ELSE 0 END),
+                   SUM(CASE WHEN Account LIKE 'hold:%' THEN Balance ELSE 0 END)
+            FROM FabricLedgerAccount WHERE Owner = @owner GROUP BY Token
+            """, ("@owner", owner));
+        var found = new Dictionary<Token, TokenBalance>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var token = (Token)reader.GetInt64(0);
+            found[token] = new TokenBalance { Token = token, Available = reader.GetInt64(1), Held = reader.GetInt64(2) };
+        }
+
+        return [.. Enum.GetValues<Token>().Select(t => found.GetValueOrDefault(t) ?? new TokenBalance { Token = t, Available = 0, Held = 0 })];
+    }
+
+    /// <summary>Events touching <paramref name="owner"/>'s accounts, newest first, and how many there are.</summary>
+    public async Task<Page<LedgerEvent>> ReadHistoryAsync(string owner, PageRequest page)
+    {
+        await using var connection = await OpenAsync();
+        long total;
+        await using (var count = Command(connection, null,
+            "SELECT COUNT(DISTINCT Sequence) FROM FabricLedgerPosting WHERE Owner = @owner", ("@owner", owner)))
+        {
+            total = Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var events = await ReadEventsAsync(connection, """
+            WHERE Sequence IN (SELECT DISTINCT Sequence FROM FabricLedgerPosting WHERE Owner = @owner)
+            ORDER BY Sequence DESC LIMIT @take OFFSET @skip
+            """, ("@owner", owner), ("@take", page.Take), ("@skip", page.Skip));
+        return new Page<LedgerEvent> { Items = events, Total = (int)Math.Min(total, int.MaxValue) };
+    }
+
+    /// <summary>The newest <paramref name="take"/> events, newest first.</summary>
+    public async Task<IReadOnlyList<LedgerEvent>> ReadTailAsync(int take)
+    {
+        await using var connection = await OpenAsync();
+        return await ReadEventsAsync(connection, "ORDER BY Sequence DESC LIMIT @take", ("@take", take));
+    }
+
+    /// <summary>Every event in order, then every account and hold, read in one snapshot for verification.</summary>
+    public async Task<LedgerSnapshot> ReadSnapshotAsync()
+    {
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync(
+            storage.Kind == StorageKind.Sqlite ? IsolationLevel.Serializable : IsolationLevel.RepeatableRead);
+        var events = new List<StoredEvent>();
+        await using (var command = Command(connection, transaction,
+            "SELECT Sequence, OperationId, Kind, Token, Memo, RequestedBy, Digest, AtUnixMs, PreviousHash, Hash FROM FabricLedgerEvent ORDER BY Sequence"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                events.Add(new StoredEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (Token)reader.GetInt64(3),
+                    reader.GetString(4), reader.GetString(5), (byte[])reader[6], reader.GetInt64(7), (byte[])reader[8], (byte[])reader[9], []));
+            }
+        }
+
+        var postings = new Dictionary<long, List<Posting>>();
+        await using (var command = Command(connection, transaction,
+            "SELECT Sequence, Account, Owner, Delta FROM FabricLedgerPosting ORDER BY Sequence, Ordinal"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var sequence = reader.GetInt64(0);
+                if (!postings.TryGetValue(sequence, out var list))
+                {
+                    postings[sequence] = list = [];
+                }
+
+                list.Add(new Posting { Account = reader.GetString(1), Owner = reader.GetString(2), Delta = reader.GetInt64(3) });
+            }
+        }
+
+        var accounts = new Dictionary<(string Account, Token Token), long>();
+        await using (var command = Command(connection, transaction, "SELECT Account, Token, Balance FROM FabricLedgerAccount"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                accounts[(reader.GetString(0), (Token)reader.GetInt64(1))] = reader.GetInt64(2);
+            }
+        }
+
+        return new LedgerSnapshot(
+            [.. events.Select(e => e with { Postings = postings.GetValueOrDefault(e.Sequence) ?? [] })],
+            accounts);
+    }
+
+    internal async Task<DbConnection> OpenAsync()
+    {
+        var connection = _factory.CreateConnection()!;
+        connection.ConnectionString = storage.ConnectionString;
+        try
+        {
+            await connection.OpenAsync();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static async Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(DbConnection connection, string where, params (string, object)[] parameters)
+    {
+        var events = new List<LedgerEvent>();
+        await using (var command = Command(connection, null,
+            $"SELECT Sequence, OperationId, Kind, Token, Memo, RequestedBy, AtUnixMs, PreviousHash, Hash FROM FabricLedgerEvent {where}", parameters))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                events.Add(new LedgerEvent
+                {
+                    Sequence = reader.GetInt64(0),
+                    OperationId = reader.GetString(1),
+                    Kind = reader.GetString(2),
+                    Token = (Token)reader.GetInt64(3),
+                    Memo = reader.GetString(4),
+                    RequestedBy = reader.GetString(5),
+                    At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                    PreviousHash = Convert.ToHexStringLower((byte[])reader[7]),
+                    Hash = Convert.ToHexStringLower((byte[])reader[8]),
+                    Postings = [],
+                });
+            }
+        }
+
+        if (events.Count == 0)
+        {
+            return events;
+        }
+
+        var postings = events.ToDictionary(e => e.Sequence, _ => new List<Posting>());
+        var names = events.Select((_, i) => $"@s{i}").ToList();
+        await using (var command = Command(connection, null,
+            $"SELECT Sequence, Account, Owner, Delta FROM FabricLedgerPosting WHERE Sequence IN ({string.Join(", ", names)}) ORDER BY Sequence, Ordinal",
+            [.. events.Select((e, i) => (names[i], (object)e.Sequence))]))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                postings[reader.GetInt64(0)].Add(new Posting { Account = reader.GetString(1), Owner = reader.GetString(2), Delta = reader.GetInt64(3) });
+            }
+        }
+
+        return [.. events.Select(e => e with { Postings = postings[e.Sequence] })];
+    }
+}
+
+/// <summary>An event row as stored, with the digest and raw hashes verification needs.</summary>
+public sealed record StoredEvent(
+    long Sequence, string OperationId, string Kind, Token Token, string Memo, string RequestedBy, byte[] Digest,
+    long AtUnixMs, byte[] PreviousHash, byte[] Hash, IReadOnlyList<Posting> Postings);
+
+/// <summary>The whole ledger at one instant.</summary>
+public sealed record LedgerSnapshot(IReadOnlyList<StoredEvent> Events, IReadOnlyDictionary<(string Account, Token Token), long> Accounts);
