@@ -44,11 +44,6 @@ public sealed class ClusterFixture : IAsyncLifetime
         Genesis = new GenesisOptions { Community = Community.Address.ToString() },
     };
 
-    /// <summary>
-    /// A grain factory inside the silo: calls through it come from the cluster itself, so methods marked
-    /// <see cref="SiloOnlyAttribute"/> (escrow holds, captures) can be exercised as other grains will call them.
-    /// </summary>
-    public IGrainFactory InsideGrains => (IGrainFactory)Cluster.GetSiloServiceProvider(Cluster.Primary!.SiloAddress).GetService(typeof(IGrainFactory))!;
 
     public async ValueTask InitializeAsync()
     {

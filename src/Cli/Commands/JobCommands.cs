@@ -96,15 +96,18 @@ public static class JobCommands
             }
 
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            if (parse.GetValue(timeout) is { } seconds)
-            {
-                limit.CancelAfter(TimeSpan.FromSeconds(seconds));
-            }
-
+            var shown = false;
             try
             {
                 await foreach (var job in client.WatchJobAsync(jobId, TimeSpan.FromSeconds(1), limit.Token))
                 {
+                    // --timeout counts from the first status shown, not from start-up: connecting is not watching.
+                    if (!shown && parse.GetValue(timeout) is { } seconds)
+                    {
+                        limit.CancelAfter(TimeSpan.FromSeconds(seconds));
+                    }
+
+                    shown = true;
                     if (output.Json)
                     {
                         // One compact document per change, so scripts can read the stream line by line.

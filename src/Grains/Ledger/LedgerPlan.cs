@@ -27,7 +27,7 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
         return command switch
         {
             TransferCommand c => await TransferAsync(c, write),
-            MintCommand c => Mint(c),
+            MintCommand c => await MintAsync(c, write),
             BurnCommand c => await BurnAsync(c, write),
             HoldCommand c => await HoldAsync(c, write),
             CaptureCommand c => await CaptureAsync(c, write),
@@ -48,11 +48,14 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
         return new LedgerPlan("transfer", c.Token, [Out(c.From, c.Amount), In(c.To, c.Amount)], null);
     }
 
-    private static LedgerPlan Mint(MintCommand c)
+    private static async Task<LedgerPlan> MintAsync(MintCommand c, LedgerWrite write)
     {
         RequireAddress(c.To, "recipient");
         RequireToken(c.Token);
         RequireAmount(c.Amount);
+        await RequireRoomAsync(write, LedgerAccounts.Wallet(c.To), c.Token, c.Amount);
+        var minted = -await write.BalanceAsync(LedgerAccounts.Minted, c.Token);
+        Require(minted <= long.MaxValue - c.Amount, $"Minting {c.Amount} would take {c.Token}'s supply past a 64-bit count.");
         return new LedgerPlan("mint", c.Token,
             [new Posting { Account = LedgerAccounts.Minted, Owner = "", Delta = -c.Amount }, In(c.To, c.Amount)], null);
     }
@@ -89,6 +92,7 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
         {
             RequireAddress(payout.To, "payee");
             RequireAmount(payout.Amount);
+            await RequireRoomAsync(write, LedgerAccounts.Wallet(payout.To), hold.Token, payout.Amount);
             paid = Checked(() => checked(paid + payout.Amount));
         }
 
@@ -148,10 +152,11 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
             $"Insufficient funds: {owner} has {token.FromBaseUnits(available)} {token} available, needs {token.FromBaseUnits(amount)}.");
     }
 
+    // SQLite would silently turn an overflowing integer sum into a float; refuse before it can happen.
     private static async Task RequireRoomAsync(LedgerWrite write, string account, Token token, long amount)
     {
         var balance = await write.BalanceAsync(account, token);
-        Require(balance <= long.MaxValue - amount, "The recipient's balance would overflow.");
+        Require(balance <= long.MaxValue - amount, "The recipient's balance would overflow a 64-bit count of base units.");
     }
 
     private static Posting Out(string owner, long amount) => new() { Account = LedgerAccounts.Wallet(owner), Owner = owner, Delta = -amount };

@@ -80,7 +80,8 @@ public sealed class SignedRequestGate(NetworkOptions network, TimeProvider time)
         }
         catch (WalletException e)
         {
-            throw new FabricRejectedException($"The {request.Operation} payload is malformed: {e.Message}", e);
+            // No inner exception: refusals cross the wire, and only the message means anything to the caller.
+            throw new FabricRejectedException($"The {request.Operation} payload is malformed: {e.Message}");
         }
     }
 }
