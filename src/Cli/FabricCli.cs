@@ -27,6 +27,7 @@ public static class FabricCli
 
         root.Subcommands.Add(StatusCommand.Create(services));
         root.Subcommands.Add(DeviceCommands.Create(services));
+        root.Subcommands.Add(DeviceCommands.Pool(services));
         root.Subcommands.Add(JobCommands.Create(services));
 
         var wallet = new Command("wallet", "Create and recover keypairs, see balances, send and receive tokens");

@@ -4,21 +4,10 @@ using Fabric.Money;
 
 namespace Fabric.Cli;
 
-/// <summary>A device as the CLI shows it: base units and their IOSD reading side by side.</summary>
-public sealed record DeviceView(
-    string Id,
-    string Owner,
-    string Model,
-    int VramMib,
-    string Region,
-    long PricePerHourBaseUnits,
-    decimal PricePerHourIosd,
-    DeviceStatus Status,
-    DateTimeOffset RegisteredAt)
+/// <summary>A device as the CLI shows it: every public detail, with the price also in IOSD.</summary>
+public sealed record DeviceView(DeviceDetails Device, decimal PricePerHourIosd)
 {
-    public static DeviceView From(DeviceDetails d) => new(
-        d.Id, d.Owner, d.Model, d.VramMib, d.Region, d.PricePerHourBaseUnits,
-        Token.IOSD.FromBaseUnits(d.PricePerHourBaseUnits), d.Status, d.RegisteredAt);
+    public static DeviceView From(DeviceDetails d) => new(d, Token.IOSD.FromBaseUnits(d.Spec.PricePerHourBaseUnits));
 }
 
 /// <summary>A job as the CLI shows it.</summary>

@@ -47,18 +47,6 @@ public sealed partial class FabricClient : IAsyncDisposable
     public Task<NetworkStatus> GetStatusAsync(bool includeDead = false, CancellationToken cancellationToken = default) =>
         CallAsync(c => c.GetGrain<INetworkStatusGrain>(0).GetAsync(includeDead), cancellationToken);
 
-    /// <summary>Registers a device under <paramref name="deviceId"/>; retrying with the same details is safe.</summary>
-    public Task<DeviceDetails> RegisterDeviceAsync(string deviceId, DeviceRegistration registration, CancellationToken cancellationToken = default) =>
-        CallAsync(c => c.GetGrain<IDeviceGrain>(deviceId).RegisterAsync(registration), cancellationToken);
-
-    /// <summary>A device, or null when unknown.</summary>
-    public Task<DeviceDetails?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
-        CallAsync(c => c.GetGrain<IDeviceGrain>(deviceId).GetAsync(), cancellationToken);
-
-    /// <summary>A page of devices ordered by id.</summary>
-    public Task<Page<DeviceDetails>> ListDevicesAsync(PageRequest page, CancellationToken cancellationToken = default) =>
-        CallAsync(c => c.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.NetworkKey).ListAsync(page), cancellationToken);
-
     /// <summary>Submits a job under <paramref name="jobId"/>; retrying with the same spec is safe.</summary>
     public Task<JobDetails> SubmitJobAsync(string jobId, JobSpec spec, CancellationToken cancellationToken = default) =>
         CallAsync(c => c.GetGrain<IJobGrain>(jobId).SubmitAsync(spec), cancellationToken);

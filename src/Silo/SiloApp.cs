@@ -107,6 +107,35 @@ public static class SiloApp
         }
     }
 
+    private static void ValidatePool(Devices.PoolOptions pool)
+    {
+        var problems = new List<string>();
+        if (pool.Shards is < 1 or > 4096)
+        {
+            problems.Add($"Fabric:Pool:Shards {pool.Shards} must be between 1 and 4096.");
+        }
+
+        if (pool.HeartbeatInterval <= TimeSpan.Zero || pool.UnhealthyAfter <= pool.HeartbeatInterval || pool.OfflineAfter <= pool.UnhealthyAfter)
+        {
+            problems.Add("Fabric:Pool needs 0 < HeartbeatInterval < UnhealthyAfter < OfflineAfter.");
+        }
+
+        if (pool.SweepInterval <= TimeSpan.Zero || pool.TouchEvery <= TimeSpan.Zero || pool.TouchEvery >= pool.UnhealthyAfter)
+        {
+            problems.Add("Fabric:Pool needs SweepInterval > 0 and 0 < TouchEvery < UnhealthyAfter.");
+        }
+
+        if (pool.ChallengeTarget <= TimeSpan.Zero || pool.ReverifyMin <= TimeSpan.Zero || pool.ReverifyMax < pool.ReverifyMin)
+        {
+            problems.Add("Fabric:Pool needs ChallengeTarget > 0 and 0 < ReverifyMin <= ReverifyMax.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new FabricStartupException(string.Join(" ", problems));
+        }
+    }
+
     private static async Task<WebApplication> BuildAsync(string[] configurationArgs)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -146,12 +175,15 @@ public static class SiloApp
 
         var network = Bind<NetworkOptions>(builder.Configuration, NetworkOptions.Section);
         var fees = Bind<FeeOptions>(builder.Configuration, FeeOptions.Section);
+        var pool = Bind<Devices.PoolOptions>(builder.Configuration, Devices.PoolOptions.Section);
         ValidateEconomy(network, fees);
+        ValidatePool(pool);
         var keys = NetworkKeys.Resolve(network, storage, options.DataDir);
         network.Authority = keys.Authority;
         network.Treasury = keys.Treasury;
 
         builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(Options.Create(pool));
         builder.AddFabricSilo(options, storage, network, fees);
         var app = builder.Build();
         app.MapFabricEndpoints();

@@ -36,6 +36,15 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public static Keypair Community { get; } = Keypair.Generate();
 
+    /// <summary>Pool and liveness settings: small challenges so verification tests run in milliseconds.</summary>
+    public static Fabric.Devices.PoolOptions Pool { get; } = new()
+    {
+        Shards = 4,
+        ChallengeTarget = TimeSpan.FromMilliseconds(20),
+        // Tests sweep by hand after moving the fake clock; a real-time timer would race them.
+        SweepInterval = Timeout.InfiniteTimeSpan,
+    };
+
     public static NetworkOptions Network { get; } = new()
     {
         Id = "fabric-test",
@@ -74,6 +83,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<TimeProvider>(FabricClock.Key, Clock);
             silo.Services.AddSingleton(Options.Create(Network));
             silo.Services.AddSingleton(Options.Create(new FeeOptions()));
+            silo.Services.AddSingleton(Options.Create(Pool));
             silo.Services.AddSingleton(new LedgerStore(FabricStorage.Sqlite(silo.Configuration["FabricDataDir"]!)));
             silo.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
             silo.AddAdoNetGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>

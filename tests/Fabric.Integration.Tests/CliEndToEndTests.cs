@@ -11,8 +11,14 @@ public sealed class SingleSiloFixture : IAsyncLifetime
 
     public SiloProcess Silo { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() =>
+    /// <summary>A supplier keypair file in the work folder, for commands that must be signed.</summary>
+    public string Keypair => Path.Combine(WorkDir, "supplier.json");
+
+    public async ValueTask InitializeAsync()
+    {
+        Wallet.KeypairFile.Write(Keypair, Wallet.Keypair.Generate());
         Silo = await SiloProcess.StartAsync(SiloSettings.OnFreePorts(Path.Combine(WorkDir, ".fabric")));
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -54,22 +60,23 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_device_registered_through_the_cli_can_be_listed_and_shown()
     {
-        var id = $"dev-{Guid.NewGuid():N}"[..16];
+        var uuid = $"GPU-{Guid.NewGuid()}";
 
-        var registered = await Cli("device", "register", "--id", id, "--owner", "alice", "--model", "RTX 4090",
-            "--vram-gib", "24", "--region", "eu", "--price", "0.45", "--json");
+        var registered = await Cli("device", "register", "--gpu-uuid", uuid, "--model", "RTX 4090", "--vram-gib", "24",
+            "--region", "eu", "--price", "0.45", "--simulated", "--keypair", fixture.Keypair, "--json");
+        Assert.True(registered.ExitCode == 0, registered.ToString());
+        var device = registered.Json().GetProperty("device");
+        var id = device.GetProperty("id").GetString()!;
         var shown = await Cli("device", "show", id, "--json");
-        var listed = await Cli("device", "list", "--take", "1000", "--json");
+        var mine = await Cli("device", "list", "--mine", "--keypair", fixture.Keypair, "--sort", "id", "--take", "1000", "--json");
 
-        Assert.Equal(0, registered.ExitCode);
-        var device = registered.Json();
-        Assert.Equal(id, device.GetProperty("id").GetString());
-        Assert.Equal(24_576, device.GetProperty("vramMib").GetInt32());
-        Assert.Equal(450_000, device.GetProperty("pricePerHourBaseUnits").GetInt64());
-        Assert.Equal(0.45m, device.GetProperty("pricePerHourIosd").GetDecimal());
+        Assert.Equal(24_576, device.GetProperty("spec").GetProperty("vramMib").GetInt32());
+        Assert.Equal(450_000, device.GetProperty("spec").GetProperty("pricePerHourBaseUnits").GetInt64());
+        Assert.True(device.GetProperty("spec").GetProperty("simulated").GetBoolean());
+        Assert.Equal(0.45m, registered.Json().GetProperty("pricePerHourIosd").GetDecimal());
         Assert.Equal("Registered", device.GetProperty("status").GetString());
         Assert.Equal(registered.Stdout, shown.Stdout);
-        Assert.Contains(listed.Json().GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetString() == id);
+        Assert.Contains(mine.Json().GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetString() == id);
     }
 
     [Fact]
@@ -96,8 +103,9 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("Amount must not be negative", "device", "register", "--owner", "a", "--model", "X", "--vram-gib", "24", "--region", "eu", "--price", "-1")]
-    [InlineData("outside 256 MiB", "device", "register", "--owner", "a", "--model", "X", "--vram-gib", "10240", "--region", "eu", "--price", "1")]
+    [InlineData("must not be negative", "device", "register", "--gpu-uuid", "GPU-x", "--model", "X", "--vram-gib", "24", "--region", "eu", "--price", "-1", "--keypair", "supplier.json")]
+    [InlineData("outside 256 MiB", "device", "register", "--gpu-uuid", "GPU-y", "--model", "X", "--vram-gib", "10240", "--region", "eu", "--price", "1", "--keypair", "supplier.json")]
+    [InlineData("No device has id 'gpu-0'", "device", "rename", "gpu-0", "new-name", "--keypair", "supplier.json")]
     [InlineData("No device has id 'nope'", "device", "show", "nope")]
     [InlineData("No job has id 'nope'", "job", "status", "nope")]
     [InlineData("GPUs must be between 1 and 512", "job", "submit", "--renter", "r", "--gpus", "0", "--", "true")]
@@ -115,7 +123,7 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
 
     [Theory]
     [InlineData("frobnicate")]
-    [InlineData("device", "register", "--owner", "a")]
+    [InlineData("device", "register", "--model", "a")]
     [InlineData("status", "--bogus")]
     [InlineData("device", "list", "--take", "many")]
     public async Task Usage_errors_exit_64(params string[] arguments)

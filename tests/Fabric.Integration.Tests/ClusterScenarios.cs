@@ -3,19 +3,23 @@ using Fabric.Client;
 using Fabric.Devices;
 using Fabric.Integration.Infrastructure;
 using Fabric.Network;
+using Fabric.Wallet;
 
 namespace Fabric.Integration;
 
 /// <summary>Scenarios shared by the SQLite and PostgreSQL cluster tests: same behaviour, different database.</summary>
 public static class ClusterScenarios
 {
-    private static DeviceRegistration Gpu(int n) => new()
+    private static DeviceSpec Gpu(int n) => new()
     {
-        Owner = "supplier",
+        GpuUuid = $"GPU-cluster-{n:D2}",
         Model = n % 2 == 0 ? "A100" : "H100",
         VramMib = 81_920,
+        ComputeCapability = "8.0",
         Region = "eu",
         PricePerHourBaseUnits = 1_000_000 + n,
+        Simulated = true,
+        Host = new HostInfo { CpuModel = "test", CpuCores = 8, RamMib = 65_536, Os = "Linux", BandwidthMbps = 0, LatencyMs = 0 },
     };
 
     /// <summary>
@@ -35,12 +39,14 @@ public static class ClusterScenarios
             new[] { first.Settings.GatewayPort, second.Settings.GatewayPort }.Order(),
             formed.Silos.Select(s => s.GatewayPort).Order());
 
-        var ids = Enumerable.Range(0, 24).Select(n => $"dev-cluster-{n:D2}").ToList();
+        var supplier = Keypair.Generate();
         var registered = new List<DeviceDetails>();
-        for (var n = 0; n < ids.Count; n++)
+        for (var n = 0; n < 24; n++)
         {
-            registered.Add(await client.RegisterDeviceAsync(ids[n], Gpu(n)));
+            registered.Add(await client.RegisterDeviceAsync(supplier, Gpu(n)));
         }
+
+        var ids = registered.Select(d => d.Id).ToList();
 
         // The second silo serves requests itself (its own HTTP surface calls grains through its own runtime).
         using var http = new HttpClient();

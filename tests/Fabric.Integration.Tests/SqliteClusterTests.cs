@@ -1,5 +1,6 @@
 using Fabric.Client;
 using Fabric.Integration.Infrastructure;
+using Fabric.Wallet;
 
 namespace Fabric.Integration;
 
@@ -17,18 +18,19 @@ public sealed class SqliteClusterTests : IDisposable
         JsonElementPair before;
         await using (var silo = await SiloProcess.StartAsync(SiloSettings.OnFreePorts(DataDir)))
         {
-            var device = await Cli("device", "register", "--id", "dev-restart", "--owner", "alice", "--model", "RTX 4090",
-                "--vram-gib", "24", "--region", "eu", "--price", "0.45", "--json");
+            KeypairFile.Write(Path.Combine(_workDir, "owner.json"), Keypair.Generate());
+            var device = await Cli("device", "register", "--gpu-uuid", "GPU-restart", "--model", "RTX 4090",
+                "--vram-gib", "24", "--region", "eu", "--price", "0.45", "--keypair", "owner.json", "--json");
             var job = await Cli("job", "submit", "--id", "job-restart", "--renter", "bob", "--json", "--", "echo", "hi");
             Assert.Equal(0, device.ExitCode);
             Assert.Equal(0, job.ExitCode);
-            before = new JsonElementPair(device.Stdout, job.Stdout);
+            before = new JsonElementPair(device.Stdout, job.Stdout, device.Json().GetProperty("device").GetProperty("id").GetString()!);
             await silo.StopAsync();
         }
 
         await using var restarted = await SiloProcess.StartAsync(SiloSettings.OnFreePorts(DataDir));
 
-        var shown = await Cli("device", "show", "dev-restart", "--json");
+        var shown = await Cli("device", "show", before.DeviceId, "--json");
         var status = await Cli("job", "status", "job-restart", "--json");
         Assert.Equal(before.Device, shown.Stdout);
         Assert.Equal(before.Job, status.Stdout);
@@ -55,5 +57,5 @@ public sealed class SqliteClusterTests : IDisposable
 
     private Task<CliResult> Cli(params string[] arguments) => CliRunner.RunAsync(_workDir, arguments);
 
-    private sealed record JsonElementPair(string Device, string Job);
+    private sealed record JsonElementPair(string Device, string Job, string DeviceId);
 }

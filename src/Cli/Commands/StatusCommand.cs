@@ -30,9 +30,12 @@ public static class StatusCommand
                 }
 
                 console.Write(table);
+                var byStatus = status.DevicesByStatus.Count == 0
+                    ? ""
+                    : " (" + string.Join(", ", status.DevicesByStatus.OrderBy(p => p.Key).Select(p => $"{p.Value} {p.Key}")) + ")";
                 console.MarkupLine(CultureInfo.InvariantCulture,
-                    "Devices: [bold]{0}[/]   Jobs: [bold]{1}[/]   (via {2})",
-                    status.Devices, status.Jobs, Markup.Escape(client.Discovery.Description));
+                    "Network [bold]{0}[/]   Devices: [bold]{1}[/]{2}   Jobs: [bold]{3}[/]   (via {4})",
+                    Markup.Escape(status.NetworkId), status.Devices, byStatus, status.Jobs, Markup.Escape(client.Discovery.Description));
             });
             return ExitCodes.Ok;
         }, ct));

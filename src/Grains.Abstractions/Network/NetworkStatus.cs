@@ -30,4 +30,7 @@ public sealed record NetworkStatus
 
     /// <summary>The network id signed requests must name.</summary>
     [Id(3)] public required string NetworkId { get; init; }
+
+    /// <summary>Devices per status, from the pool index.</summary>
+    [Id(4)] public IReadOnlyDictionary<Devices.DeviceStatus, int> DevicesByStatus { get; init; } = new Dictionary<Devices.DeviceStatus, int>();
 }

@@ -1,11 +1,29 @@
-using Fabric.Devices;
+using System.Collections.Immutable;
 
 namespace Fabric.Devices;
 
-/// <summary>What a device grain keeps in storage.</summary>
+/// <summary>What a device grain keeps in storage: written on real changes, never per heartbeat.</summary>
 [GenerateSerializer, Alias("fabric.DeviceState")]
 public sealed record DeviceState
 {
     /// <summary>The registered device; null until registration.</summary>
     [Id(0)] public DeviceDetails? Device { get; init; }
+
+    /// <summary>Most recent status changes, oldest first (bounded).</summary>
+    [Id(1)] public ImmutableList<StatusChange> History { get; init; } = [];
+
+    /// <summary>Worker connections and silences, oldest first (bounded).</summary>
+    [Id(2)] public ImmutableList<StatusChange> Connections { get; init; } = [];
+
+    /// <summary>Seconds Online or Busy per clock hour, oldest first (bounded).</summary>
+    [Id(3)] public ImmutableList<UptimeHour> Uptime { get; init; } = [];
+
+    /// <summary>Owner request ids already applied, with their expiry (unix ms): a replay within its lifetime is refused.</summary>
+    [Id(4)] public ImmutableDictionary<Guid, long> SeenRequests { get; init; } = ImmutableDictionary<Guid, long>.Empty;
+
+    /// <summary>When the next random re-verification is due.</summary>
+    [Id(5)] public DateTimeOffset? ReverifyAt { get; init; }
+
+    [Id(6)] public long BytesIn { get; init; }
+    [Id(7)] public long BytesOut { get; init; }
 }

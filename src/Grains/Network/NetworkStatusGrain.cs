@@ -15,7 +15,7 @@ public sealed class NetworkStatusGrain(IOptions<NetworkOptions> network) : Grain
     {
         var management = GrainFactory.GetGrain<IManagementGrain>(0);
         var hosts = management.GetDetailedHosts(onlyActive: false);
-        var devices = GrainFactory.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.NetworkKey).CountAsync();
+        var devices = GrainFactory.GetGrain<IPoolGrain>(0).CountsAsync();
         var jobs = GrainFactory.GetGrain<IJobDirectoryGrain>(IJobDirectoryGrain.NetworkKey).CountAsync();
 
         var silos = (await hosts)
@@ -34,6 +34,7 @@ public sealed class NetworkStatusGrain(IOptions<NetworkOptions> network) : Grain
             })
             .ToList();
 
-        return new NetworkStatus { Silos = silos, Devices = await devices, Jobs = await jobs, NetworkId = network.Value.Id };
+        return new NetworkStatus { Silos = silos, Devices = (await devices).Total,
+            DevicesByStatus = (await devices).ByStatus, Jobs = await jobs, NetworkId = network.Value.Id };
     }
 }

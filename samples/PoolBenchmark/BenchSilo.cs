@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using Fabric.Devices;
+using Fabric.Ledger;
+using Fabric.Storage;
+using Fabric.Wallet;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Fabric.Samples.PoolBenchmark;
+
+/// <summary>
+/// One silo in this process, configured as src/Silo configures the grains this benchmark touches: Fabric's keyed
+/// clock, network, fee and pool options, the ledger store, the silo-only call filter, and grain storage "fabric" on
+/// Fabric's SQLite schema (migrated by its own scripts) in a temp folder. Clustering is localhost (one silo, no
+/// membership table); no HTTP endpoints, no genesis, no reminders (no grain used here needs them).
+/// </summary>
+internal sealed class BenchSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private BenchSilo(IHost host, NetworkOptions network, PoolOptions pool, FabricStorage storage, CallCounter calls)
+    {
+        _host = host;
+        Network = network;
+        Pool = pool;
+        Storage = storage;
+        Calls = calls;
+    }
+
+    public NetworkOptions Network { get; }
+
+    public PoolOptions Pool { get; }
+
+    public FabricStorage Storage { get; }
+
+    public CallCounter Calls { get; }
+
+    /// <summary>The silo's hosted client: calls from it enter the silo as client calls, with no network hop.</summary>
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    public static async Task<BenchSilo> StartAsync(BenchmarkOptions options, string dataDir, CancellationToken cancellationToken)
+    {
+        var storage = FabricStorage.Sqlite(dataDir);
+        Directory.CreateDirectory(dataDir);
+        await SchemaMigrator.ApplyAsync(storage, cancellationToken);
+
+        var network = new NetworkOptions
+        {
+            Id = "fabric-bench",
+            Authority = Keypair.Generate().Address.ToString(),
+            Treasury = Keypair.Generate().Address.ToString(),
+        };
+        var pool = new PoolOptions(); // defaults, as src/Silo binds them when nothing is configured: 16 shards
+        var calls = new CallCounter { Enabled = options.CountCalls };
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        // Logs go to standard error, so --json output stays clean.
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        builder.Services.AddKeyedSingleton(FabricClock.Key, TimeProvider.System);
+        builder.Services.AddSingleton(Options.Create(network));
+        builder.Services.AddSingleton(Options.Create(new FeeOptions()));
+        builder.Services.AddSingleton(Options.Create(pool));
+        builder.Services.AddSingleton(new LedgerStore(storage));
+        builder.Services.AddSingleton(calls);
+
+        var (siloPort, gatewayPort) = FreePorts();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "fabric-bench", clusterId: "fabric-bench");
+            silo.AddAdoNetGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>
+            {
+                o.Invariant = storage.Invariant;
+                o.ConnectionString = storage.ConnectionString;
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+            silo.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
+            if (options.CountCalls)
+            {
+                silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<CallCounter>());
+            }
+        });
+
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new BenchSilo(host, network, pool, storage, calls);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _host.StopAsync(stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down 100,000 activations may outlast the grace period; the process ends anyway.
+        }
+
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    private static (int Silo, int Gateway) FreePorts()
+    {
+        var listeners = new[] { new TcpListener(IPAddress.Loopback, 0), new TcpListener(IPAddress.Loopback, 0) };
+        foreach (var listener in listeners)
+        {
+            listener.Start();
+        }
+
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Stop();
+        }
+
+        return (ports[0], ports[1]);
+    }
+}

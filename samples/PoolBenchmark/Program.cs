@@ -1,0 +1,188 @@
+// Hosts one Fabric silo in this process, registers and connects simulated devices with signed requests, and measures
+// memory per device, heartbeat ingest against the bare Orleans grain-call rate in the same run, and pool query latency.
+//   dotnet run -c Release --project samples/PoolBenchmark [-- --devices 100000 --concurrency 512 --json]
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Fabric;
+using Fabric.Devices;
+using Fabric.Samples.PoolBenchmark;
+
+var options = BenchmarkOptions.Parse(args, out var error);
+if (options is null)
+{
+    if (!string.IsNullOrEmpty(error))
+    {
+        Console.Error.WriteLine(error);
+    }
+
+    Console.Error.WriteLine(BenchmarkOptions.Usage);
+    return string.IsNullOrEmpty(error) ? 0 : 64;
+}
+
+using var stop = new CancellationTokenSource();
+void Stop(PosixSignalContext context)
+{
+    // Let the run unwind: the finally below stops the silo and deletes the temp folder.
+    context.Cancel = true;
+    stop.Cancel();
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+var started = Stopwatch.StartNew();
+void Progress(string line)
+{
+    if (!options.Json)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{started.Elapsed:mm\\:ss}] {line}"));
+    }
+}
+
+var work = Path.Combine(Path.GetTempPath(), $"fabric-poolbench-{Guid.NewGuid():N}");
+BenchSilo? silo = null;
+try
+{
+    Progress($"generating {options.Devices:N0} devices for {options.Owners:N0} owners ...");
+    var fleet = new Fleet(options.Devices, options.Owners);
+    var n = fleet.Count;
+
+    Progress($"starting the silo (grain storage: Fabric's SQLite schema in {work}) ...");
+    silo = await BenchSilo.StartAsync(options, Path.Combine(work, "data"), stop.Token);
+    var client = silo.Client;
+    var networkId = silo.Network.Id;
+    var calls = silo.Calls;
+    var pool = client.GetGrain<IPoolGrain>(0);
+    await client.GetGrain<IPingGrain>("warm").PingAsync(0);
+    await pool.CountsAsync(); // activates the shards, as a running silo has them
+    var memory = new List<MemorySnapshot> { MemorySnapshot.Take("silo started, no devices") };
+
+    Progress($"(1) registering {n:N0} devices, {options.SetupConcurrency} in flight ...");
+    var register = await Load.EachAsync("register", n, options.SetupConcurrency,
+        i => client.GetGrain<IDeviceGrain>(fleet.Ids[i]).RegisterAsync(fleet.RegisterRequest(i, networkId)), calls, Progress, stop.Token);
+    RequireNoErrors(register);
+    memory.Add(MemorySnapshot.Take("registered"));
+
+    Progress($"(2) connecting {n:N0} devices ...");
+    var connect = await Load.EachAsync("connect", n, options.SetupConcurrency, async i =>
+    {
+        var session = await client.GetGrain<IDeviceGrain>(fleet.Ids[i]).ConnectAsync(fleet.ConnectRequest(i, networkId));
+        fleet.Sessions[i] = session.Token;
+    }, calls, Progress, stop.Token);
+    RequireNoErrors(connect);
+    memory.Add(MemorySnapshot.Take("connected"));
+
+    var clock = Stopwatch.StartNew();
+    Task Heartbeat(long k)
+    {
+        var i = (int)(k % n);
+        return client.GetGrain<IDeviceGrain>(fleet.Ids[i]).HeartbeatAsync(fleet.Sessions[i], fleet.Beat(i, options.UtilJitter, clock.ElapsedMilliseconds));
+    }
+
+    Progress($"(3) heartbeats round-robin, {options.Concurrency} in flight: warm-up {options.WarmupSeconds} s and at least one pass over every device, then {options.DurationSeconds} s measured ...");
+    var heartbeats = await Load.TimedAsync("heartbeats", options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), n,
+        TimeSpan.FromSeconds(options.DurationSeconds), Heartbeat, calls, Progress, stop.Token);
+    Progress(string.Create(CultureInfo.InvariantCulture, $"  {heartbeats.PerSecond:N0} heartbeats/s, p50 {heartbeats.P50Ms:0.00} ms, p99 {heartbeats.P99Ms:0.00} ms"));
+    var counts = await pool.CountsAsync();
+    memory.Add(MemorySnapshot.Take("registered + heartbeats (target)"));
+    memory.Add(MemorySnapshot.Take("  same, after an aggressive GC", aggressive: true));
+
+    Progress($"(5) {options.Queries:N0} pool queries, one at a time ...");
+    var random = new Random(42);
+    for (var q = 0; q < 200; q++)
+    {
+        await pool.QueryAsync(Queries.Make(q, random));
+    }
+
+    long matched = 0;
+    var queriesIdle = await Load.EachAsync("queries", options.Queries, 1, async q =>
+    {
+        var page = await pool.QueryAsync(Queries.Make(q, random));
+        Interlocked.Add(ref matched, page.Total);
+    }, calls, Progress, stop.Token);
+    RequireNoErrors(queriesIdle);
+
+    PhaseResult? queriesLoaded = null;
+    PhaseResult? heartbeatsMeanwhile = null;
+    if (options.LoadedSeconds > 0)
+    {
+        Progress($"(5b) pool queries one at a time for {options.LoadedSeconds} s while heartbeats run ...");
+        var background = Load.TimedAsync("heartbeats (under queries)", options.Concurrency, TimeSpan.FromSeconds(2), 0,
+            TimeSpan.FromSeconds(options.LoadedSeconds), Heartbeat, calls, _ => { }, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(2), stop.Token);
+        queriesLoaded = await Load.EachAsync("queries (under heartbeats)", int.MaxValue, 1,
+            q => pool.QueryAsync(Queries.Make(q, random)), calls, Progress, stop.Token, keepGoing: () => !background.IsCompleted);
+        RequireNoErrors(queriesLoaded);
+        heartbeatsMeanwhile = await background;
+    }
+
+    Progress($"(4) bare grain calls: IPingGrain.PingAsync over {n:N0} string keys (the device ids), {options.Concurrency} in flight, same warm-up and duration ...");
+    var pings = await Load.TimedAsync("pings", options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), n,
+        TimeSpan.FromSeconds(options.DurationSeconds), k => client.GetGrain<IPingGrain>(fleet.Ids[(int)(k % n)]).PingAsync((int)k), calls, Progress, stop.Token);
+    Progress(string.Create(CultureInfo.InvariantCulture, $"  {pings.PerSecond:N0} pings/s, p50 {pings.P50Ms:0.00} ms, p99 {pings.P99Ms:0.00} ms"));
+    memory.Add(MemorySnapshot.Take("+ 100k bare ping activations"));
+
+    var baseline = memory[0];
+    var target = memory[3];
+    var rssPerDevice = (target.RssMb - baseline.RssMb) * 1024 * 1024 / n;
+    var heapPerDevice = (target.GcHeapMb - baseline.GcHeapMb) * 1024 * 1024 / n;
+    var heapPerPing = (memory[^1].GcHeapMb - target.GcHeapMb) * 1024 * 1024 / n;
+    var ratio = heartbeats.PerSecond / pings.PerSecond;
+    var targets = new List<Target>
+    {
+        new($"RSS with {n:N0} devices", "≤ 500", target.RssMb, "MB", target.RssMb <= 500 * (n / 100_000.0)),
+        new("heartbeat ingest", "≥ 50,000", heartbeats.PerSecond, "/s", heartbeats.PerSecond >= 50_000),
+        new("heartbeat ÷ bare grain calls", "≥ 0.3", ratio, "", ratio >= 0.3),
+        new("pool query p99 (idle silo)", "≤ 20", queriesIdle.P99Ms, "ms", queriesIdle.P99Ms <= 20),
+    };
+    if (queriesLoaded is not null)
+    {
+        targets.Add(new Target("pool query p99 (under heartbeats)", "≤ 20", queriesLoaded.P99Ms, "ms", queriesLoaded.P99Ms <= 20));
+    }
+
+    var report = new BenchmarkReport(MachineFacts.Here($"{silo.Storage.Description} (ADO.NET grain storage \"fabric\", Fabric's schema)"),
+        n, options.Owners, register, connect, heartbeats, pings, ratio, queriesIdle, (double)matched / Math.Max(1, queriesIdle.Calls),
+        queriesLoaded, heartbeatsMeanwhile, memory, rssPerDevice, heapPerDevice, heapPerPing, fleet.DriverBytes,
+        counts.ByStatus.OrderBy(p => p.Key).ToDictionary(p => p.Key.ToString(), p => p.Value, StringComparer.Ordinal), targets);
+    Console.WriteLine(options.Json ? report.ToJson() : report.ToTable());
+    return 0;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Stopped; the silo is stopped and the temp folder removed.");
+    return 130;
+}
+catch (BenchmarkException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+finally
+{
+    if (silo is not null)
+    {
+        Progress("stopping the silo ...");
+        await silo.DisposeAsync();
+    }
+
+    try
+    {
+        if (Directory.Exists(work))
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+    catch (IOException e)
+    {
+        Console.Error.WriteLine($"Could not remove {work}: {e.Message}");
+    }
+}
+
+static void RequireNoErrors(PhaseResult phase)
+{
+    if (phase.Errors > 0)
+    {
+        throw new BenchmarkException($"{phase.Name}: {phase.Errors} of {phase.Calls + phase.Errors} calls failed, e.g. {phase.FirstError}");
+    }
+}

@@ -1,0 +1,89 @@
+namespace Fabric.Devices;
+
+/// <summary>
+/// What a connected worker holds for one device: a session token (heartbeats and challenge answers carry it, so a
+/// heartbeat costs no signature check) and, when due, a verification challenge to solve.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fabric.DeviceSession")]
+public sealed record DeviceSession
+{
+    [Id(0)] public required Guid Token { get; init; }
+    [Id(1)] public required DeviceStatus Status { get; init; }
+    [Id(2)] public required TimeSpan HeartbeatInterval { get; init; }
+    [Id(3)] public required ChallengeData? Challenge { get; init; }
+}
+
+/// <summary>A verification challenge: solve, commit to a Merkle root, then open the leaves the silo samples.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.ChallengeData")]
+public sealed record ChallengeData
+{
+    [Id(0)] public required Guid Id { get; init; }
+    [Id(1)] public required byte[] Seed { get; init; }
+    [Id(2)] public required int Leaves { get; init; }
+    [Id(3)] public required int Rounds { get; init; }
+    [Id(4)] public required DateTimeOffset IssuedAt { get; init; }
+    [Id(5)] public required DateTimeOffset Deadline { get; init; }
+}
+
+/// <summary>One opened leaf and its Merkle path.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.LeafOpeningData")]
+public sealed record LeafOpeningData
+{
+    [Id(0)] public required int Index { get; init; }
+    [Id(1)] public required byte[] Leaf { get; init; }
+    [Id(2)] public required IReadOnlyList<byte[]> Path { get; init; }
+}
+
+/// <summary>How a verification ended.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.VerificationOutcome")]
+public sealed record VerificationOutcome
+{
+    [Id(0)] public required bool Passed { get; init; }
+
+    /// <summary>A sentence: why it passed or failed.</summary>
+    [Id(1)] public required string Detail { get; init; }
+    [Id(2)] public required DeviceTier Tier { get; init; }
+    [Id(3)] public required long MeasuredHashesPerSecond { get; init; }
+
+    /// <summary>False when the device showed far less than its model promises.</summary>
+    [Id(4)] public required bool MatchesClaim { get; init; }
+}
+
+/// <summary>The answer to a heartbeat: the device's status and a challenge to solve, if one is due.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.HeartbeatReply")]
+public sealed record HeartbeatReply
+{
+    [Id(0)] public required DeviceStatus Status { get; init; }
+    [Id(1)] public required ChallengeData? Challenge { get; init; }
+}
+
+/// <summary>One status change, with its cause.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.StatusChange")]
+public sealed record StatusChange
+{
+    [Id(0)] public required DateTimeOffset At { get; init; }
+    [Id(1)] public required DeviceStatus From { get; init; }
+    [Id(2)] public required DeviceStatus To { get; init; }
+    [Id(3)] public required string Reason { get; init; }
+}
+
+/// <summary>Seconds a device was Online or Busy in one clock hour.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.UptimeHour")]
+public sealed record UptimeHour
+{
+    [Id(0)] public required DateTimeOffset Hour { get; init; }
+    [Id(1)] public required int Seconds { get; init; }
+}
+
+/// <summary>What the owner sees beyond the public details.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.DeviceActivity")]
+public sealed record DeviceActivity
+{
+    [Id(0)] public required IReadOnlyList<StatusChange> StatusHistory { get; init; }
+
+    /// <summary>Worker connections and disconnections, newest last.</summary>
+    [Id(1)] public required IReadOnlyList<StatusChange> Connections { get; init; }
+    [Id(2)] public required IReadOnlyList<UptimeHour> Uptime { get; init; }
+    [Id(3)] public required long BytesIn { get; init; }
+    [Id(4)] public required long BytesOut { get; init; }
+}

@@ -1,0 +1,124 @@
+namespace Fabric.Devices;
+
+/// <summary>What placement needs to know about a device, kept in the pool index.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.DeviceSummary")]
+public sealed record DeviceSummary
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string Owner { get; init; }
+    [Id(2)] public required string Model { get; init; }
+    [Id(3)] public required int VramMib { get; init; }
+    [Id(4)] public required int FreeVramMib { get; init; }
+    [Id(5)] public required string Region { get; init; }
+    [Id(6)] public required long PricePerHourBaseUnits { get; init; }
+    [Id(7)] public required DeviceStatus Status { get; init; }
+    [Id(8)] public required DeviceTier Tier { get; init; }
+    [Id(9)] public required int Reputation { get; init; }
+
+    /// <summary>GPU utilisation, 0 to 100.</summary>
+    [Id(10)] public required int LoadPct { get; init; }
+
+    /// <summary>GPUs free on this device (one device is one GPU: 1 when idle and Online, else 0).</summary>
+    [Id(11)] public required int GpusFree { get; init; }
+    [Id(12)] public required bool Simulated { get; init; }
+    [Id(13)] public required string Name { get; init; }
+}
+
+/// <summary>How to order pool query results.</summary>
+[GenerateSerializer, Alias("fabric.PoolSort")]
+public enum PoolSort
+{
+    /// <summary>Cheapest first, then highest tier, then id.</summary>
+    Price = 0,
+
+    /// <summary>Highest tier first, then cheapest, then id.</summary>
+    Tier = 1,
+
+    /// <summary>By id (stable listing).</summary>
+    Id = 2,
+}
+
+/// <summary>A pool query; every filter is optional.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.PoolQuery")]
+public sealed record PoolQuery
+{
+    /// <summary>Acceptable models (exact, case-insensitive); empty means any.</summary>
+    [Id(0)] public IReadOnlyList<string> Models { get; init; } = [];
+    [Id(1)] public int MinVramMib { get; init; }
+    [Id(2)] public string? Region { get; init; }
+    [Id(3)] public long? MaxPricePerHourBaseUnits { get; init; }
+
+    /// <summary>Only devices that passed verification (tier above Unverified).</summary>
+    [Id(4)] public bool VerifiedOnly { get; init; }
+
+    /// <summary>Only devices with a free GPU.</summary>
+    [Id(5)] public bool FreeOnly { get; init; }
+    [Id(6)] public IReadOnlyList<DeviceStatus> Statuses { get; init; } = [];
+    [Id(7)] public string? Owner { get; init; }
+    [Id(8)] public PoolSort Sort { get; init; } = PoolSort.Price;
+    [Id(9)] public int Skip { get; init; }
+    [Id(10)] public int Take { get; init; } = 50;
+}
+
+/// <summary>Network counts for status views and the explorer.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.PoolCounts")]
+public sealed record PoolCounts
+{
+    [Id(0)] public required int Total { get; init; }
+    [Id(1)] public required IReadOnlyDictionary<string, int> ByModel { get; init; }
+    [Id(2)] public required IReadOnlyDictionary<string, int> ByRegion { get; init; }
+    [Id(3)] public required IReadOnlyDictionary<DeviceStatus, int> ByStatus { get; init; }
+    [Id(4)] public required int Simulated { get; init; }
+}
+
+/// <summary>
+/// One shard of the pool index (key 0..Shards-1; a device's shard is a stable hash of its id). Holds the summaries
+/// of its devices and sweeps them for silence.
+/// </summary>
+[Alias("fabric.IPoolShardGrain")]
+public interface IPoolShardGrain : IGrainWithIntegerKey
+{
+    /// <summary>Adds or replaces a device's summary (a no-op when nothing changed).</summary>
+    [Alias("Upsert"), SiloOnly]
+    Task UpsertAsync(DeviceSummary summary);
+
+    /// <summary>Drops a removed device.</summary>
+    [Alias("Remove"), SiloOnly]
+    Task RemoveAsync(string deviceId);
+
+    /// <summary>
+    /// The device was heard from at <paramref name="at"/> (sent at most every few seconds per device). It carries the
+    /// device's current summary, so a shard that lost recent changes in a crash heals within one touch.
+    /// </summary>
+    [Alias("Touch"), SiloOnly, Orleans.Concurrency.OneWay]
+    Task TouchAsync(DeviceSummary summary, DateTimeOffset at);
+
+    /// <summary>Marks devices silent for too long Unhealthy or Offline and tells their grains.</summary>
+    [Alias("Sweep"), SiloOnly]
+    Task<int> SweepAsync();
+
+    /// <summary>
+    /// This shard's first Skip + Take matches, filtered and sorted, and (as Total) how many matched in all, so the pool
+    /// merges a page and its total from one call per shard.
+    /// </summary>
+    [Alias("Query")]
+    Task<Page<DeviceSummary>> QueryAsync(PoolQuery query);
+
+    /// <summary>Number of matches in this shard.</summary>
+    [Alias("Count")]
+    Task<int> CountAsync(PoolQuery query);
+
+    [Alias("Counts")]
+    Task<PoolCounts> CountsAsync();
+}
+
+/// <summary>The whole pool: queries every shard and merges (stateless; key 0).</summary>
+[Alias("fabric.IPoolGrain")]
+public interface IPoolGrain : IGrainWithIntegerKey
+{
+    [Alias("Query")]
+    Task<Page<DeviceSummary>> QueryAsync(PoolQuery query);
+
+    [Alias("Counts")]
+    Task<PoolCounts> CountsAsync();
+}

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using Fabric.Verification;
+
+namespace Fabric.Devices;
+
+/// <summary>A challenge sent to a device, and (once answered) its root and the leaves sampled from it.</summary>
+internal sealed record PendingChallenge(ChallengeSpec Spec, ChallengeData Data, byte[]? Root = null, DateTimeOffset? RootAt = null, IReadOnlyList<int>? Samples = null);
+
+/// <summary>
+/// Issues and checks verification challenges for device grains: sized so an honest device of the claimed model needs
+/// about <see cref="PoolOptions.ChallengeTarget"/>, due by <see cref="PerformanceTiers.DeadlineFactor"/> times that, checked on a
+/// random sample of leaves.
+/// </summary>
+internal sealed class DeviceChallenges(PoolOptions options, TimeProvider time)
+{
+    /// <summary>Leaves opened per check: a prover that skipped a tenth of the work escapes with probability 0.9^32 ≈ 3%.</summary>
+    public const int Samples = 32;
+
+    /// <summary>
+    /// A fresh challenge sized for the claimed model. Simulated devices have no GPU: theirs is sized for the CPU
+    /// calibration, so they can answer, and they are tiered by the CPU rate they show.
+    /// </summary>
+    public PendingChallenge Issue(string claimedModel, bool simulated)
+    {
+        var size = PerformanceTiers.SizeFor(simulated ? PerformanceTiers.Fallback.Model : claimedModel, options.ChallengeTarget);
+        var spec = ChallengeSpec.Create(time, size.Leaves, size.Rounds, size.Allowed);
+        return new PendingChallenge(spec, new ChallengeData
+        {
+            Id = spec.Id,
+            Seed = spec.Seed.ToArray(),
+            Leaves = spec.Leaves,
+            Rounds = spec.Rounds,
+            IssuedAt = spec.IssuedAt,
+            Deadline = spec.Deadline,
+        });
+    }
+
+    public static IReadOnlyList<int> Sample(ChallengeSpec spec) => ChallengeChecker.PickSamples(spec, Math.Min(Samples, spec.Leaves));
+
+    public VerificationOutcome Check(PendingChallenge pending, string claimedModel, IReadOnlyList<LeafOpeningData> openings)
+    {
+        var verdict = ChallengeChecker.Verify(
+            pending.Spec,
+            pending.Root,
+            pending.Samples,
+            [.. (openings ?? []).Select(o => o is null ? null : new LeafOpening
+            {
+                Index = o.Index,
+                Leaf = o.Leaf ?? [],
+                Path = [.. (o.Path ?? []).Select(p => (ReadOnlyMemory<byte>)(p ?? []))],
+            })],
+            pending.RootAt ?? time.GetUtcNow());
+        if (!verdict.Passed)
+        {
+            return new VerificationOutcome
+            {
+                Passed = false, Detail = verdict.Detail, Tier = DeviceTier.Unverified, MeasuredHashesPerSecond = 0, MatchesClaim = false,
+            };
+        }
+
+        var (shown, _, matches) = PerformanceTiers.Classify(claimedModel, verdict.MeasuredHashesPerSecond);
+        var rate = (long)verdict.MeasuredHashesPerSecond;
+        return new VerificationOutcome
+        {
+            Passed = true,
+            Detail = matches
+                ? $"answered correctly at {rate:N0} hashes/s: tier {shown}"
+                : $"answered correctly but at {rate:N0} hashes/s, far below a {claimedModel}: tiered {shown} by what it showed",
+            Tier = (DeviceTier)(int)shown,
+            MeasuredHashesPerSecond = rate,
+            MatchesClaim = matches,
+        };
+    }
+
+    /// <summary>A random delay before the next re-verification, so a device cannot prepare for it.</summary>
+    public TimeSpan NextReverification()
+    {
+        var spread = (options.ReverifyMax - options.ReverifyMin).Ticks;
+        return options.ReverifyMin + TimeSpan.FromTicks(spread <= 0 ? 0 : RandomNumberGenerator.GetInt32((int)Math.Min(spread / TimeSpan.TicksPerSecond, int.MaxValue)) * TimeSpan.TicksPerSecond);
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace Fabric.Devices;
+
+/// <summary>
+/// The whole pool (key 0): asks every shard at once for its first Skip + Take matches and its match count, and merges
+/// them in the same order. Stateless, so every silo answers queries locally.
+/// </summary>
+[StatelessWorker]
+public sealed class PoolGrain(IOptions<PoolOptions> options) : Grain, IPoolGrain
+{
+    public async Task<Page<DeviceSummary>> QueryAsync(PoolQuery query)
+    {
+        // Refuse a bad query once, here, rather than once per shard.
+        PoolFilter.Validate(query);
+        var calls = new Task<Page<DeviceSummary>>[options.Value.Shards];
+        for (var shard = 0; shard < calls.Length; shard++)
+        {
+            calls[shard] = GrainFactory.GetGrain<IPoolShardGrain>(shard).QueryAsync(query);
+        }
+
+        return PoolFilter.Merge(await Task.WhenAll(calls), query);
+    }
+
+    public async Task<PoolCounts> CountsAsync()
+    {
+        var calls = new Task<PoolCounts>[options.Value.Shards];
+        for (var shard = 0; shard < calls.Length; shard++)
+        {
+            calls[shard] = GrainFactory.GetGrain<IPoolShardGrain>(shard).CountsAsync();
+        }
+
+        return PoolCounting.Sum(await Task.WhenAll(calls));
+    }
+}

@@ -1,0 +1,3 @@
+using Fabric.Worker;
+
+return await WorkerApp.RunAsync(args);

@@ -1,0 +1,17 @@
+using Fabric.Devices;
+
+namespace Fabric.Tests.Devices;
+
+/// <summary>Test-only grain: calls a device's SiloOnly methods grain-to-grain, as the pool's sweep does.</summary>
+[Alias("fabric.tests.IDeviceRelayGrain")]
+public interface IDeviceRelayGrain : IGrainWithIntegerKey
+{
+    [Alias("MarkSilent")]
+    Task MarkSilentAsync(string deviceId, DeviceStatus status, DateTimeOffset lastSeen);
+}
+
+public sealed class DeviceRelayGrain : Grain, IDeviceRelayGrain
+{
+    public Task MarkSilentAsync(string deviceId, DeviceStatus status, DateTimeOffset lastSeen) =>
+        GrainFactory.GetGrain<IDeviceGrain>(deviceId).MarkSilentAsync(status, lastSeen);
+}
