@@ -12,14 +12,18 @@ internal sealed class LatencyHistogram
     private const int PerOctave = 256;
     private readonly long[] _buckets = new long[Linear + (40 * PerOctave)];
     private long _count;
+    private long _sumMicros;
 
     public long Count => Interlocked.Read(ref _count);
+
+    public double MeanMs => Count == 0 ? double.NaN : Interlocked.Read(ref _sumMicros) / 1000.0 / Count;
 
     public void Record(long elapsedTicks)
     {
         var us = (long)(elapsedTicks * 1_000_000.0 / Stopwatch.Frequency);
         Interlocked.Increment(ref _buckets[Index(us)]);
         Interlocked.Increment(ref _count);
+        Interlocked.Add(ref _sumMicros, us);
     }
 
     /// <summary>The latency at quantile <paramref name="q"/> (0..1), in milliseconds.</summary>
@@ -86,7 +90,7 @@ internal sealed class LatencyHistogram
 
 /// <summary>What one measured phase did: calls, rate, latency, failures, and the process's CPU, allocation and GCs.</summary>
 internal sealed record PhaseResult(
-    string Name, long Calls, int Concurrency, double Seconds, double PerSecond, double P50Ms, double P99Ms, double MaxMs, long Errors,
+    string Name, long Calls, int Concurrency, double Seconds, double PerSecond, double MeanMs, double P50Ms, double P99Ms, double MaxMs, long Errors,
     string? FirstError, double CpuUsPerCall, double AllocatedBytesPerCall, int Gen0, int Gen1, int Gen2, double GcPausePercent,
     IReadOnlyDictionary<string, long> SiloCalls);
 
@@ -101,7 +105,10 @@ internal readonly record struct ProcessSample(long Timestamp, TimeSpan Cpu, long
     }
 }
 
-/// <summary>Closed-loop load: a fixed number of callers, each sending its next call as soon as the last one returns.</summary>
+/// <summary>
+/// Closed-loop load (a fixed number of callers, each sending its next call as soon as the last one returns), or open-loop
+/// at a fixed rate with at most that many calls in flight.
+/// </summary>
 internal static class Load
 {
     /// <summary>
@@ -112,7 +119,7 @@ internal static class Load
     /// </summary>
     public static async Task<PhaseResult> TimedAsync(
         string name, int concurrency, TimeSpan warmup, long minWarmupCalls, TimeSpan duration, Func<long, Task> call, CallCounter calls,
-        Action<string> progress, CancellationToken cancellationToken)
+        Action<string> progress, CancellationToken cancellationToken, double ratePerSecond = 0, bool yieldBetweenCalls = false)
     {
         var histogram = new LatencyHistogram();
         long next = -1;
@@ -121,12 +128,31 @@ internal static class Load
         long errors = 0;
         string? firstError = null;
 
+        var phaseStart = Stopwatch.GetTimestamp();
         async Task CallerAsync()
         {
             while (Interlocked.Read(ref measuring) < 2 && !cancellationToken.IsCancellationRequested)
             {
                 var n = Interlocked.Increment(ref next);
+                if (ratePerSecond > 0)
+                {
+                    // Open loop at a fixed rate: call n is due n / rate seconds after the start.
+                    var due = TimeSpan.FromSeconds(n / ratePerSecond) - Stopwatch.GetElapsedTime(phaseStart);
+                    if (due > TimeSpan.FromMilliseconds(1))
+                    {
+                        await Task.Delay(due, cancellationToken);
+                    }
+                }
+
                 var started = Stopwatch.GetTimestamp();
+                if (ratePerSecond <= 0 && yieldBetweenCalls)
+                {
+                    // Through the thread pool's global (FIFO) queue: every caller gets its turn in order, instead of
+                    // a few callers' continuations running again and again from a worker's local (LIFO) queue while
+                    // the rest starve. The wait for that turn counts in the latency.
+                    await Task.Yield();
+                }
+
                 try
                 {
                     await call(n);
@@ -235,7 +261,7 @@ internal static class Load
     {
         var seconds = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp).TotalSeconds;
         var calls = Math.Max(1, histogram.Count);
-        return new PhaseResult(name, histogram.Count, concurrency, seconds, histogram.Count / seconds, histogram.PercentileMs(0.50),
+        return new PhaseResult(name, histogram.Count, concurrency, seconds, histogram.Count / seconds, histogram.MeanMs, histogram.PercentileMs(0.50),
             histogram.PercentileMs(0.99), histogram.MaxMs(), errors, firstError,
             (after.Cpu - before.Cpu).TotalMicroseconds / calls, (double)(after.Allocated - before.Allocated) / calls,
             after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2,

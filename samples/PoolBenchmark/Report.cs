@@ -41,14 +41,14 @@ internal sealed record BenchmarkReport(
         var s = new StringBuilder();
         void Line(FormattableString text) => s.AppendLine(text.ToString(CultureInfo.InvariantCulture));
         void Row(string what, PhaseResult p) => Line(
-            $"{what,-30}{p.Calls,10:N0}{p.Concurrency,6}{p.Seconds,8:0.0}{p.PerSecond,10:N0}{p.P50Ms,9:0.00}{p.P99Ms,9:0.00}{p.MaxMs,9:0.0}{p.CpuUsPerCall,8:0.0}{p.AllocatedBytesPerCall,8:N0}{p.Errors,7}");
+            $"{what,-30}{p.Calls,10:N0}{p.Concurrency,6}{p.Seconds,8:0.0}{p.PerSecond,10:N0}{p.MeanMs,9:0.00}{p.P50Ms,9:0.00}{p.P99Ms,9:0.00}{p.MaxMs,9:0.0}{p.CpuUsPerCall,8:0.0}{p.AllocatedBytesPerCall,8:N0}{p.Errors,7}");
 
         Line($"Fabric pool benchmark: {Devices:N0} simulated devices ({Owners:N0} owners) in one silo");
         Line($"machine: {Machine.Cores} cores, {Machine.Os}, {Machine.Runtime}, {Machine.Gc} GC");
         Line($"storage: {Machine.Storage}");
         Line($"client:  {Machine.Client}");
         s.AppendLine();
-        Line($"{"phase",-30}{"calls",10}{"conc",6}{"sec",8}{"per sec",10}{"p50 ms",9}{"p99 ms",9}{"max ms",9}{"cpu µs",8}{"alloc B",8}{"errors",7}");
+        Line($"{"phase",-30}{"calls",10}{"conc",6}{"sec",8}{"per sec",10}{"mean ms",9}{"p50 ms",9}{"p99 ms",9}{"max ms",9}{"cpu µs",8}{"alloc B",8}{"errors",7}");
         Row("register (signed)", Register);
         Row("connect (signed)", Connect);
         Row("heartbeats", Heartbeats);
@@ -56,7 +56,7 @@ internal sealed record BenchmarkReport(
         Row("pool queries, idle silo", QueriesIdle);
         if (QueriesLoaded is not null && HeartbeatsDuringQueries is not null)
         {
-            Row("pool queries, under heartbeats", QueriesLoaded);
+            Row("pool queries, heartbeats at rate", QueriesLoaded);
             Row("  heartbeats meanwhile", HeartbeatsDuringQueries);
         }
 

@@ -1,4 +1,5 @@
 using Fabric.Devices;
+using Orleans.Runtime;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
 
@@ -67,6 +68,12 @@ public sealed partial class FabricClient
         var request = ToEnvelope(await SignAsync(owner, DeviceOperations.Activity, new DeviceRefPayload(deviceId).Encode(), null, cancellationToken));
         return await CallAsync(c => c.GetGrain<IDeviceGrain>(deviceId).GetActivityAsync(request), cancellationToken);
     }
+
+    /// <summary>The silo ("host:port") where a device's grain is active now, or null when it is not active.</summary>
+    public Task<string?> LocateDeviceAsync(string deviceId, CancellationToken cancellationToken = default) =>
+        CallAsync(async c => await c.GetGrain<IManagementGrain>(0).GetActivationAddress(c.GetGrain<IDeviceGrain>(deviceId)) is { } silo
+            ? $"{silo.Endpoint.Address}:{silo.Endpoint.Port}"
+            : null, cancellationToken);
 
     /// <summary>Devices matching a query, merged over every pool shard.</summary>
     public Task<Page<DeviceSummary>> QueryPoolAsync(PoolQuery query, CancellationToken cancellationToken = default) =>

@@ -160,8 +160,10 @@ public sealed partial class FabricClient : IAsyncDisposable
         }
 
         var attempts = Math.Max(1, _options.ConnectAttempts);
-        var pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder();
+        if (attempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
                 MaxRetryAttempts = attempts - 1,
@@ -175,8 +177,10 @@ public sealed partial class FabricClient : IAsyncDisposable
                         args.Outcome.Exception?.GetBaseException().Message, args.RetryDelay);
                     return ValueTask.CompletedTask;
                 },
-            })
-            .Build();
+            });
+        }
+
+        var pipeline = builder.Build();
 
         try
         {

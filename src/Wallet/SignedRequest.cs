@@ -22,7 +22,8 @@ namespace Fabric.Wallet;
 /// cannot be encoded and the envelope is malformed. The domain tag comes first so these bytes can never be
 /// mistaken for a signature over anything else (a Solana transaction, a later envelope version).</para>
 /// <para>Replay protection is the receiver's: after <see cref="Verify"/> returns
-/// <see cref="RequestVerification.Valid"/>, it checks the id with a <see cref="ReplayWindow"/> or durable store.</para>
+/// <see cref="RequestVerification.Valid"/>, it checks the request id against a durable record of the ids it applied
+/// (the ledger's operation ids; a device's seen requests, kept until they expire).</para>
 /// </remarks>
 public sealed record SignedRequest
 {

@@ -80,6 +80,51 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Only_the_owner_renames_reprices_pauses_and_removes_a_device()
+    {
+        var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", "A100", "--vram-gib", "80",
+            "--region", "eu", "--price", "1.10", "--keypair", fixture.Keypair, "--json");
+        var id = registered.Json().GetProperty("device").GetProperty("id").GetString()!;
+        var stranger = Path.Combine(fixture.WorkDir, $"stranger-{Guid.NewGuid():N}.json");
+        Wallet.KeypairFile.Write(stranger, Wallet.Keypair.Generate());
+
+        var renamed = await Cli("device", "rename", id, "rig-1", "--keypair", fixture.Keypair, "--json");
+        var hijack = await Cli("device", "price", id, "0", "--keypair", stranger, "--json");
+        var repriced = await Cli("device", "price", id, "0.9", "--keypair", fixture.Keypair, "--json");
+        var paused = await Cli("device", "pause", id, "--keypair", fixture.Keypair, "--json");
+        var pausedList = await Cli("device", "list", "--mine", "--status", "Paused", "--keypair", fixture.Keypair, "--json");
+        var removed = await Cli("device", "remove", id, "--keypair", fixture.Keypair, "--json");
+
+        Assert.Equal("rig-1", renamed.Json().GetProperty("device").GetProperty("name").GetString());
+        Assert.Equal(1, hijack.ExitCode);
+        Assert.Contains("may make it", hijack.ErrorJson().GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(900_000, repriced.Json().GetProperty("device").GetProperty("spec").GetProperty("pricePerHourBaseUnits").GetInt64());
+        Assert.Equal("Paused", paused.Json().GetProperty("device").GetProperty("status").GetString());
+        Assert.Contains(pausedList.Json().GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetString() == id);
+        Assert.Equal("Removed", removed.Json().GetProperty("device").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Pool_summary_and_watch_report_the_devices()
+    {
+        await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", "H100", "--vram-gib", "80",
+            "--region", "us-east", "--price", "2", "--simulated", "--keypair", fixture.Keypair);
+
+        var summary = await Cli("pool", "summary", "--json");
+        var watched = await Cli("device", "watch", "--mine", "--keypair", fixture.Keypair, "--interval", "1", "--timeout", "3", "--json");
+
+        Assert.Equal(0, summary.ExitCode);
+        var counts = summary.Json();
+        Assert.True(counts.GetProperty("total").GetInt32() >= 1);
+        Assert.True(counts.GetProperty("byModel").GetProperty("H100").GetInt32() >= 1);
+        Assert.True(counts.GetProperty("simulated").GetInt32() >= 1);
+        Assert.Equal(0, watched.ExitCode);
+        var refreshes = watched.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(refreshes.Length, 2, 5);
+        Assert.All(refreshes, line => Assert.True(JsonDocument.Parse(line).RootElement.GetProperty("total").GetInt32() >= 1));
+    }
+
+    [Fact]
     public async Task A_job_submitted_through_the_cli_keeps_its_command_and_can_be_followed()
     {
         var id = $"job-{Guid.NewGuid():N}"[..16];

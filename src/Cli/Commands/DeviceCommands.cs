@@ -22,7 +22,7 @@ public static class DeviceCommands
         command.Subcommands.Add(Watch(services));
         command.Subcommands.Add(Change(services, "rename", "Give a device a name", "name", (c, k, id, v, ct) => c.RenameDeviceAsync(k, id, v!, ct)));
         command.Subcommands.Add(Change(services, "price", "Set the asking price in IOSD per GPU-hour", "iosd",
-            (c, k, id, v, ct) => c.SetDevicePriceAsync(k, id, WalletLedgerCommands.ParseAmount(ParsePrice(v!), Token.IOSD), ct)));
+            (c, k, id, v, ct) => c.SetDevicePriceAsync(k, id, PriceUnits(ParsePrice(v!)), ct)));
         command.Subcommands.Add(Change(services, "region", "Move a device to another region code", "region", (c, k, id, v, ct) => c.SetDeviceRegionAsync(k, id, v!, ct)));
         command.Subcommands.Add(Change(services, "pause", "Stop a device taking new work", null, (c, k, id, _, ct) => c.PauseDeviceAsync(k, id, ct)));
         command.Subcommands.Add(Change(services, "resume", "Let a paused device take work again", null, (c, k, id, _, ct) => c.ResumeDeviceAsync(k, id, ct)));
@@ -74,7 +74,7 @@ public static class DeviceCommands
                 VramMib = ToMib(parse.GetValue(vramGib)),
                 ComputeCapability = parse.GetValue(capability) ?? "8.9",
                 Region = parse.GetRequiredValue(region),
-                PricePerHourBaseUnits = WalletLedgerCommands.ParseAmount(ParsePrice(parse.GetValue(price)), Token.IOSD),
+                PricePerHourBaseUnits = PriceUnits(ParsePrice(parse.GetValue(price))),
                 Simulated = parse.GetValue(simulated),
                 Host = new HostInfo
                 {
@@ -113,7 +113,7 @@ public static class DeviceCommands
             Statuses = [.. Split(parse.GetValue(f.Statuses)).Select(s => Enum.TryParse<DeviceStatus>(s, ignoreCase: true, out var status)
                 ? status
                 : throw new FabricRejectedException($"Unknown status '{s}': use {string.Join(", ", Enum.GetNames<DeviceStatus>())}."))],
-            MaxPricePerHourBaseUnits = parse.GetValue(f.MaxPrice) is { } max ? WalletLedgerCommands.ParseAmount(ParsePrice(max), Token.IOSD) : null,
+            MaxPricePerHourBaseUnits = parse.GetValue(f.MaxPrice) is { } max ? PriceUnits(ParsePrice(max)) : null,
             MinVramMib = parse.GetValue(f.MinVram) is { } gib ? ToMib(gib) : 0,
             VerifiedOnly = parse.GetValue(f.Verified),
             FreeOnly = parse.GetValue(f.Free),
@@ -275,6 +275,19 @@ public static class DeviceCommands
 
     private static IEnumerable<string> Split(string[]? values) =>
         (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>IOSD base units of a price; zero is a valid price (a free GPU), unlike a zero payment.</summary>
+    private static long PriceUnits(decimal price)
+    {
+        try
+        {
+            return Token.IOSD.ToBaseUnits(price);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FabricRejectedException($"Price {price}: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+    }
 
     private static decimal ParsePrice(decimal price) =>
         price >= 0 ? price : throw new FabricRejectedException($"Price {price} must not be negative.");

@@ -37,7 +37,7 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<DeviceDetails?> GetAsync();
 
-    /// <summary>Status history, connections, uptime and traffic ("device.activity", signed by the owner).</summary>
+    /// <summary>Status history, connections, uptime and traffic ("device.activity", signed by the owner or the operator's authority key).</summary>
     [Alias("Activity")]
     Task<DeviceActivity> GetActivityAsync(SignedEnvelope request);
 

@@ -22,7 +22,11 @@ internal sealed class DeviceChallenges(PoolOptions options, TimeProvider time)
     /// </summary>
     public PendingChallenge Issue(string claimedModel, bool simulated)
     {
-        var size = PerformanceTiers.SizeFor(simulated ? PerformanceTiers.Fallback.Model : claimedModel, options.ChallengeTarget);
+        // A simulated device is a CPU thread, often one of many sharing a small machine: its challenge is a quarter of
+        // the usual work with ten times the usual time. Its timing proves little either way; its tier is Low.
+        var size = simulated
+            ? PerformanceTiers.SizeFor(PerformanceTiers.Fallback.Model, options.ChallengeTarget / 4) with { Allowed = options.ChallengeTarget * 10 }
+            : PerformanceTiers.SizeFor(claimedModel, options.ChallengeTarget);
         var spec = ChallengeSpec.Create(time, size.Leaves, size.Rounds, size.Allowed);
         return new PendingChallenge(spec, new ChallengeData
         {

@@ -156,8 +156,10 @@ public sealed partial class DeviceGrain(
         {
             await SaveAsync(device, DeviceStatus.Online, "heartbeats resumed");
         }
-        else if (device.Status == DeviceStatus.Online && _challenge is null && state.State.ReverifyAt is { } due && now >= due)
+        else if (device.Status is DeviceStatus.Online or DeviceStatus.FailedVerification
+                 && _challenge is null && state.State.ReverifyAt is { } due && now >= due)
         {
+            // Re-verification at a random time; a device that failed gets another chance after the same kind of wait.
             _challenge = _challenges.Issue(device.Spec.Model, device.Spec.Simulated);
         }
         else if (_onlineSince is { } since && HourOf(since) != HourOf(now))
@@ -242,7 +244,11 @@ public sealed partial class DeviceGrain(
     public Task<DeviceActivity> GetActivityAsync(SignedEnvelope request)
     {
         var device = RequireDevice();
-        var verified = _gate.Verify(request, Owner(device));
+        // The owner sees their device's activity; so does the operator, who signs with the network authority key.
+        var reader = request.Signer == network.Value.Authority && WalletAddress.TryParse(network.Value.Authority, out var authority)
+            ? authority
+            : Owner(device);
+        var verified = _gate.Verify(request, reader);
         RequireOperation(verified, DeviceOperations.Activity);
         var s = state.State;
         return Task.FromResult(new DeviceActivity
@@ -341,7 +347,8 @@ public sealed partial class DeviceGrain(
             Tier = outcome is { Passed: true } ? outcome.Tier : device.Tier,
             MeasuredHashesPerSecond = outcome?.MeasuredHashesPerSecond ?? device.MeasuredHashesPerSecond,
         };
-        await SaveAsync(failed, DeviceStatus.FailedVerification, $"verification failed: {why}");
+        await SaveAsync(failed, DeviceStatus.FailedVerification, $"verification failed: {why}",
+            s => s with { ReverifyAt = time.GetUtcNow() + _challenges.NextReverification() });
         LogVerificationFailed(logger, device.Id, why);
     }
 

@@ -292,12 +292,14 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         await grain.HeartbeatAsync(session, DeviceTestKit.Beat());
 
         var activity = await grain.GetActivityAsync(DeviceTestKit.Ref(owner, DeviceOperations.Activity, id));
+        var operatorView = await grain.GetActivityAsync(DeviceTestKit.Ref(ClusterFixture.Authority, DeviceOperations.Activity, id));
         var stranger = await Assert.ThrowsAsync<FabricRejectedException>(() =>
             grain.GetActivityAsync(DeviceTestKit.Ref(Keypair.Generate(), DeviceOperations.Activity, id)));
 
         Assert.Equal([DeviceStatus.Registered, DeviceStatus.Verifying, DeviceStatus.Online], activity.StatusHistory.Select(c => c.To));
         Assert.True(activity.Uptime.Sum(u => u.Seconds) >= 600, $"uptime {activity.Uptime.Sum(u => u.Seconds)} s");
         Assert.Single(activity.Connections);
+        Assert.Equal(activity.StatusHistory, operatorView.StatusHistory);
         Assert.Contains("may make it", stranger.Message, StringComparison.Ordinal);
     }
 

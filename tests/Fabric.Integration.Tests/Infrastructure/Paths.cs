@@ -16,6 +16,8 @@ public static class Paths
 
     public static string CliDll => Built("src/Cli", "Fabric.Cli.dll");
 
+    public static string WorkerDll => Built("src/Worker", "Fabric.Worker.dll");
+
     public static string PartnerAppDll => Built("samples/PartnerApp", "Fabric.Samples.PartnerApp.dll");
 
     private static string Built(string project, string dll)

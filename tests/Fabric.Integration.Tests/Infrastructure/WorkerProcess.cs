@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Fabric.Integration.Infrastructure;
+
+/// <summary>A real fabric-worker process, started as a supplier would start it.</summary>
+public sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private WorkerProcess(Process process, ProcessOutput output)
+    {
+        _process = process;
+        Output = output;
+    }
+
+    public ProcessOutput Output { get; }
+
+    public static WorkerProcess Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Paths.WorkerDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("FABRIC__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        var process = new Process { StartInfo = start };
+        var output = new ProcessOutput();
+        process.Start();
+        output.Attach(process);
+        return new WorkerProcess(process, output);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
