@@ -154,7 +154,16 @@ public sealed partial class DeviceGrain(
         }
         else if (device.Status is DeviceStatus.Unhealthy or DeviceStatus.Offline)
         {
-            await SaveAsync(device, DeviceStatus.Online, "heartbeats resumed");
+            // Back without re-verification, unless it went silent before ever passing one.
+            if (device.Tier == DeviceTier.Unverified)
+            {
+                _challenge ??= _challenges.Issue(device.Spec.Model, device.Spec.Simulated);
+                await SaveAsync(device, DeviceStatus.Verifying, "heartbeats resumed: verification still needed");
+            }
+            else
+            {
+                await SaveAsync(device, DeviceStatus.Online, "heartbeats resumed");
+            }
         }
         else if (device.Status is DeviceStatus.Online or DeviceStatus.FailedVerification
                  && _challenge is null && state.State.ReverifyAt is { } due && now >= due)

@@ -218,6 +218,23 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_device_silent_during_verification_never_comes_back_online_unverified()
+    {
+        var (owner, id, grain) = await _kit.RegisteredAsync();
+        var session = await grain.ConnectAsync(DeviceTestKit.Ref(owner, DeviceOperations.Connect, id));
+        var lastSeen = ClusterFixture.Clock.GetUtcNow();
+        ClusterFixture.Clock.Advance(ClusterFixture.Pool.UnhealthyAfter + TimeSpan.FromSeconds(1));
+        await fixture.Grains.GetGrain<IDeviceRelayGrain>(0).MarkSilentAsync(id, DeviceStatus.Unhealthy, lastSeen);
+
+        var reply = await grain.HeartbeatAsync(session.Token, DeviceTestKit.Beat());
+
+        // Its challenge's deadline passed while it was silent: that is a failed verification, not a way online.
+        Assert.Equal(DeviceStatus.FailedVerification, reply.Status);
+        var device = (await grain.GetAsync())!;
+        Assert.Equal((DeviceTier.Unverified, 1), (device.Tier, device.FailedVerifications));
+    }
+
+    [Fact]
     public async Task A_stale_silence_report_is_ignored_when_heartbeats_came_since()
     {
         var (_, id, grain, session) = await _kit.OnlineAsync();
