@@ -61,9 +61,6 @@ internal sealed class Fleet
     /// <summary>Each device's usual GPU utilisation (0-100); heartbeats move around it.</summary>
     public byte[] UsualLoad { get; }
 
-    /// <summary>Bytes the driver's per-device arrays and id strings take (what the process holds beyond the silo).</summary>
-    public long DriverBytes => Ids.Sum(id => 22L + 2 * id.Length + 8) + 16L * Count + 4L * Count + Count + 4 * 32L;
-
     public Keypair OwnerOf(int device) => _owners[device % _owners.Length];
 
     /// <summary>Device <paramref name="i"/>'s spec: the same on every run.</summary>

@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace Fabric.Samples.PoolBenchmark;
 
 /// <summary>The process's memory at one point, read after a full blocking, compacting collection.</summary>
-internal sealed record MemorySnapshot(string Point, double RssMb, double GcHeapMb, double GcCommittedMb, double PrivateMb, double PeakRssMb)
+/// <remarks>Live is the GC heap less its fragmentation: what reachable objects take.</remarks>
+internal sealed record MemorySnapshot(string Point, double RssMb, double GcHeapMb, double LiveMb, double GcCommittedMb, double PrivateMb, double PeakRssMb)
 {
     private const double Mb = 1024 * 1024;
 
@@ -23,7 +24,8 @@ internal sealed record MemorySnapshot(string Point, double RssMb, double GcHeapM
 
         var info = GC.GetGCMemoryInfo(GCKind.Any);
         using var self = Process.GetCurrentProcess();
-        return new MemorySnapshot(point, self.WorkingSet64 / Mb, info.HeapSizeBytes / Mb, info.TotalCommittedBytes / Mb,
+        return new MemorySnapshot(point, self.WorkingSet64 / Mb, info.HeapSizeBytes / Mb, (info.HeapSizeBytes - info.FragmentedBytes) / Mb,
+            info.TotalCommittedBytes / Mb,
             self.PrivateMemorySize64 / Mb, self.PeakWorkingSet64 / Mb);
     }
 }

@@ -41,14 +41,14 @@ internal sealed record BenchmarkReport(
         var s = new StringBuilder();
         void Line(FormattableString text) => s.AppendLine(text.ToString(CultureInfo.InvariantCulture));
         void Row(string what, PhaseResult p) => Line(
-            $"{what,-30}{p.Calls,10:N0}{p.Concurrency,6}{p.Seconds,8:0.0}{p.PerSecond,10:N0}{p.MeanMs,9:0.00}{p.P50Ms,9:0.00}{p.P99Ms,9:0.00}{p.MaxMs,9:0.0}{p.CpuUsPerCall,8:0.0}{p.AllocatedBytesPerCall,8:N0}{p.Errors,7}");
+            $"{what,-30}{p.Calls,10:N0}{p.Concurrency,6}{p.Seconds,8:0.0}{p.PerSecond,10:N0}{p.MeanMs,9:0.00}{p.P50Ms,9:0.00}{p.P99Ms,9:0.00}{p.MaxMs,9:0.0}{p.CpuUsPerCall,9:0.0}{p.AllocatedBytesPerCall,11:N0}{p.Errors,7}");
 
         Line($"Fabric pool benchmark: {Devices:N0} simulated devices ({Owners:N0} owners) in one silo");
         Line($"machine: {Machine.Cores} cores, {Machine.Os}, {Machine.Runtime}, {Machine.Gc} GC");
         Line($"storage: {Machine.Storage}");
         Line($"client:  {Machine.Client}");
         s.AppendLine();
-        Line($"{"phase",-30}{"calls",10}{"conc",6}{"sec",8}{"per sec",10}{"mean ms",9}{"p50 ms",9}{"p99 ms",9}{"max ms",9}{"cpu µs",8}{"alloc B",8}{"errors",7}");
+        Line($"{"phase",-30}{"calls",10}{"conc",6}{"sec",8}{"per sec",10}{"mean ms",9}{"p50 ms",9}{"p99 ms",9}{"max ms",9}{"cpu µs",9}{"alloc B",11}{"errors",7}");
         Row("register (signed)", Register);
         Row("connect (signed)", Connect);
         Row("heartbeats", Heartbeats);
@@ -66,19 +66,19 @@ internal sealed record BenchmarkReport(
         Line($"silo calls per heartbeat: {PerCall(Heartbeats)}");
         Line($"device statuses after the heartbeats: {string.Join(", ", DeviceStatuses.Select(p => $"{p.Key} {p.Value:N0}"))}");
         s.AppendLine();
-        Line($"{"memory (after a full GC)",-34}{"RSS MB",9}{"GC heap",9}{"GC commit",10}{"private",9}{"peak RSS",9}");
+        Line($"{"memory, MB (after a full GC)",-36}{"RSS",8}{"GC heap",9}{"live",8}{"GC commit",10}{"private",9}{"peak RSS",9}");
         foreach (var m in Memory)
         {
-            Line($"{m.Point,-34}{m.RssMb,9:0}{m.GcHeapMb,9:0}{m.GcCommittedMb,10:0}{m.PrivateMb,9:0}{m.PeakRssMb,9:0}");
+            Line($"{m.Point,-36}{m.RssMb,8:0}{m.GcHeapMb,9:0}{m.LiveMb,8:0}{m.GcCommittedMb,10:0}{m.PrivateMb,9:0}{m.PeakRssMb,9:0}");
         }
 
-        Line($"per device: {RssBytesPerDevice:N0} B of RSS, {HeapBytesPerDevice:N0} B of GC heap (bare Orleans activation: {HeapBytesPerBareActivation:N0} B of heap)");
-        Line($"the benchmark's own per-device arrays and ids: {DriverBytes / 1024.0 / 1024.0:0.0} MB of the process");
+        Line($"per device: {RssBytesPerDevice:N0} B of RSS, {HeapBytesPerDevice:N0} B of live GC heap (a bare Orleans activation: {HeapBytesPerBareActivation:N0} B)");
+        Line($"of which the driver's own (owner keys, ids, sessions, grain references): {DriverBytes / 1024.0 / 1024.0:0.0} MB of the GC heap");
         s.AppendLine();
-        Line($"{"target",-40}{"goal",12}{"measured",14}  result");
+        Line($"{"target",-48}{"goal",10}{"measured",14}  result");
         foreach (var t in Targets)
         {
-            Line($"{t.What,-40}{t.Goal,12}{t.Value.ToString("0.###", CultureInfo.InvariantCulture) + " " + t.Unit,14}  {(t.Met ? "met" : "NOT met")}");
+            Line($"{t.What,-48}{t.Goal,10}{t.Value.ToString("0.###", CultureInfo.InvariantCulture) + " " + t.Unit,14}  {(t.Met ? "met" : "NOT met")}");
         }
 
         return s.ToString();

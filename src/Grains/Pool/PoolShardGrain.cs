@@ -36,6 +36,10 @@ public sealed partial class PoolShardGrain(
     private long _shard;
     private long _storedVersion;
     private Task _lastWrite = Task.CompletedTask;
+    private Task? _addsFlush;
+
+    /// <summary>How long new devices wait to share one write of the shard.</summary>
+    public static readonly TimeSpan AddsFlushDelay = TimeSpan.FromMilliseconds(100);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -71,8 +75,9 @@ public sealed partial class PoolShardGrain(
         _index.Upsert(summary, time.GetUtcNow());
         if (added)
         {
-            // A new device is written through: a device that registers and then stays quiet would never re-send it.
-            await FlushAsync();
+            // A new device is durable before its registration returns (a device that registers and stays quiet would
+            // never re-send it), yet many registrations share one write: they all wait for the next batched flush.
+            await (_addsFlush ??= FlushAddsAsync());
         }
     }
 
@@ -80,7 +85,7 @@ public sealed partial class PoolShardGrain(
     {
         if (_index.Remove(deviceId))
         {
-            await FlushAsync();
+            await (_addsFlush ??= FlushAddsAsync());
         }
     }
 
@@ -166,6 +171,13 @@ public sealed partial class PoolShardGrain(
             // The version stays unwritten, so the next tick tries again.
             LogWriteFailed(logger, _shard, _index.Count, e.Message);
         }
+    }
+
+    private async Task FlushAddsAsync()
+    {
+        await Task.Delay(AddsFlushDelay);
+        _addsFlush = null; // devices added from here on wait for the next batch
+        await FlushAsync();
     }
 
     /// <summary>Writes the shard if it changed since the last write; chained after any write in flight.</summary>
