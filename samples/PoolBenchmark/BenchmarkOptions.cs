@@ -21,8 +21,10 @@ internal sealed record BenchmarkOptions
           --loaded-seconds S   seconds of pool queries while heartbeats arrive at the fleet's real rate (default 10;
                                0 = skip)
           --loaded-rate R      heartbeats per second meanwhile (default devices / the 5 s heartbeat interval)
-          --no-yield           callers do not yield to the thread pool's global queue between calls (then a few
-                               callers run back to back from a worker's LIFO queue while the rest starve)
+          --yield              callers yield to the thread pool's global queue between calls: fair turns, so the
+                               closed-loop latencies mean something, but on 2 cores the process then keeps only about
+                               one core busy (without it a few callers run back to back from a worker's LIFO queue
+                               while the rest wait: full CPU, but p50/p99 of the closed loop say little)
           --util-jitter N      heartbeat utilisation moves ±N points around each device's level (default 2)
           --storage KIND       grain storage "fabric" (default memory):
                                  memory   Orleans' in-memory provider: holds a serialized copy of every state in
@@ -30,6 +32,7 @@ internal sealed record BenchmarkOptions
                                  sqlite   Fabric's ADO.NET schema on SQLite in a temp folder, as src/Silo runs
                                  discard  diagnostic: writes succeed and are forgotten (no copy in this process)
           --log-level LEVEL    silo log level (default Error: the run registers 100,000 devices)
+          --hold S             after the post-heartbeat memory snapshot, wait S seconds (to attach dotnet-gcdump)
           --no-call-counts     do not count grain calls by method in the silo
           --json               print the results as JSON
         """;
@@ -43,7 +46,8 @@ internal sealed record BenchmarkOptions
     public int Queries { get; private init; } = 2000;
     public int LoadedSeconds { get; private init; } = 10;
     public int LoadedRate { get; private init; }
-    public bool Yield { get; private init; } = true;
+    public bool Yield { get; private init; }
+    public int HoldSeconds { get; private init; }
     public int UtilJitter { get; private init; } = 2;
     public string Storage { get; private init; } = "memory";
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; private init; } = Microsoft.Extensions.Logging.LogLevel.Error;
@@ -76,7 +80,8 @@ internal sealed record BenchmarkOptions
                     "--queries" => options with { Queries = Count(1, 1_000_000) },
                     "--loaded-seconds" => options with { LoadedSeconds = Count(0, 600) },
                     "--loaded-rate" => options with { LoadedRate = Count(1, 10_000_000) },
-                    "--no-yield" => options with { Yield = false },
+                    "--hold" => options with { HoldSeconds = Count(0, 3600) },
+                    "--yield" => options with { Yield = true },
                     "--util-jitter" => options with { UtilJitter = Count(0, 50) },
                     "--storage" => options with { Storage = StorageKind(Value()) },
                     "--log-level" => options with { LogLevel = Level(Value()) },

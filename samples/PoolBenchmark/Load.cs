@@ -91,17 +91,41 @@ internal sealed class LatencyHistogram
 /// <summary>What one measured phase did: calls, rate, latency, failures, and the process's CPU, allocation and GCs.</summary>
 internal sealed record PhaseResult(
     string Name, long Calls, int Concurrency, double Seconds, double PerSecond, double MeanMs, double P50Ms, double P99Ms, double MaxMs, long Errors,
-    string? FirstError, double CpuUsPerCall, double AllocatedBytesPerCall, int Gen0, int Gen1, int Gen2, double GcPausePercent,
-    IReadOnlyDictionary<string, long> SiloCalls);
+    string? FirstError, double CpuUsPerCall, double CoresBusy, double AllocatedBytesPerCall, int Gen0, int Gen1, int Gen2, double GcPausePercent,
+    long LockContentions, int ThreadPoolThreads, double MachineCoresBusy, IReadOnlyDictionary<string, long> SiloCalls);
 
 /// <summary>Process-wide counters read before and after a measured window.</summary>
-internal readonly record struct ProcessSample(long Timestamp, TimeSpan Cpu, long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+internal readonly record struct ProcessSample(
+    long Timestamp, TimeSpan Cpu, long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Paused, long LockContentions, int Threads,
+    double MachineBusySeconds)
 {
+    /// <summary>Columns of /proc/stat's cpu line that count as busy: user, nice, system, irq, softirq, steal.</summary>
+    private static readonly int[] BusyColumns = [1, 2, 3, 6, 7, 8];
+
+    /// <summary>
+    /// CPU seconds the whole machine has spent busy (Linux /proc/stat: user, nice, system, irq, softirq, steal), or NaN:
+    /// the difference from this process's own tells whether something else shared the cores during a phase.
+    /// </summary>
+    public static double MachineBusy()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var ticks = BusyColumns.Sum(i => long.Parse(fields[i], System.Globalization.CultureInfo.InvariantCulture));
+            return ticks / 100.0; // USER_HZ
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return double.NaN;
+        }
+    }
+
     public static ProcessSample Take()
     {
         using var self = Process.GetCurrentProcess();
         return new ProcessSample(Stopwatch.GetTimestamp(), self.TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false),
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), Monitor.LockContentionCount,
+            ThreadPool.ThreadCount, MachineBusy());
     }
 }
 
@@ -263,9 +287,10 @@ internal static class Load
         var calls = Math.Max(1, histogram.Count);
         return new PhaseResult(name, histogram.Count, concurrency, seconds, histogram.Count / seconds, histogram.MeanMs, histogram.PercentileMs(0.50),
             histogram.PercentileMs(0.99), histogram.MaxMs(), errors, firstError,
-            (after.Cpu - before.Cpu).TotalMicroseconds / calls, (double)(after.Allocated - before.Allocated) / calls,
-            after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2,
-            100.0 * (after.Paused - before.Paused).TotalSeconds / seconds, siloCalls);
+            (after.Cpu - before.Cpu).TotalMicroseconds / calls, (after.Cpu - before.Cpu).TotalSeconds / seconds,
+            (double)(after.Allocated - before.Allocated) / calls, after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2,
+            100.0 * (after.Paused - before.Paused).TotalSeconds / seconds, after.LockContentions - before.LockContentions, after.Threads,
+            (after.MachineBusySeconds - before.MachineBusySeconds) / seconds, siloCalls);
     }
 }
 

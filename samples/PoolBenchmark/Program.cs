@@ -111,6 +111,11 @@ try
     var counts = await pool.CountsAsync();
     memory.Add(MemorySnapshot.Take("registered + heartbeats (target)"));
     memory.Add(MemorySnapshot.Take("  same, after an aggressive GC", aggressive: true));
+    if (options.HoldSeconds > 0)
+    {
+        Progress($"  holding {options.HoldSeconds} s (process {Environment.ProcessId}) ...");
+        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), stop.Token);
+    }
 
     Progress($"(5) {options.Queries:N0} pool queries, one at a time ...");
     var random = new Random(42);
@@ -177,7 +182,7 @@ try
     var report = new BenchmarkReport(MachineFacts.Here(silo.StorageDescription),
         n, options.Owners, register, connect, heartbeats, pings, ratio, queriesIdle, (double)matched / Math.Max(1, queriesIdle.Calls),
         queriesLoaded, heartbeatsMeanwhile, memory, rssPerDevice, heapPerDevice, heapPerPing, driverBytes,
-        counts.ByStatus.OrderBy(p => p.Key).ToDictionary(p => p.Key.ToString(), p => p.Value, StringComparer.Ordinal), targets);
+        counts.ByStatus.OrderBy(p => p.Key).ToDictionary(p => p.Key.ToString(), p => p.Value, StringComparer.Ordinal), targets, options.Yield);
     Console.WriteLine(options.Json ? report.ToJson() : report.ToTable());
     return 0;
 }

@@ -14,7 +14,8 @@ internal sealed record MachineFacts(int Cores, string Os, string Runtime, string
         RuntimeInformation.FrameworkDescription,
         $"{(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : ", concurrent")}",
         storage,
-        "the silo's own hosted IClusterClient, in the same process (no network hop; calls enter as client calls)");
+        "the silo's own hosted IClusterClient in the same process (no network hop, no serialization; calls enter as client "
+        + "calls); the driver holds one grain reference per device, as a worker connection would");
 }
 
 /// <summary>One issue target, its figure, and whether the figure meets it.</summary>
@@ -25,7 +26,7 @@ internal sealed record BenchmarkReport(
     MachineFacts Machine, int Devices, int Owners, PhaseResult Register, PhaseResult Connect, PhaseResult Heartbeats, PhaseResult Pings,
     double HeartbeatToBareRatio, PhaseResult QueriesIdle, double QueryMatchesAverage, PhaseResult? QueriesLoaded, PhaseResult? HeartbeatsDuringQueries,
     IReadOnlyList<MemorySnapshot> Memory, double RssBytesPerDevice, double HeapBytesPerDevice, double HeapBytesPerBareActivation,
-    long DriverBytes, IReadOnlyDictionary<string, int> DeviceStatuses, IReadOnlyList<Target> Targets)
+    long DriverBytes, IReadOnlyDictionary<string, int> DeviceStatuses, IReadOnlyList<Target> Targets, bool FairTurns)
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -61,6 +62,20 @@ internal sealed record BenchmarkReport(
         }
 
         Line($"  (cpu µs and alloc B are the whole process's, per call; queries matched {QueryMatchesAverage:N0} devices on average)");
+        if (!FairTurns)
+        {
+            Line($"  (closed loops at full CPU: most callers wait while a few run back to back from the thread pool's LIFO queues, so their");
+            Line($"   p50/p99 are not service latencies; the heartbeats at the fleet's rate are)");
+        }
+        s.AppendLine();
+        Line($"{"phase",-30}{"cores busy",11}{"(machine)",10}{"GC pause %",11}{"gen0/1/2 GCs",14}{"lock waits",11}{"pool threads",13}");
+        foreach (var p in new[] { Heartbeats, Pings, QueriesIdle, QueriesLoaded, HeartbeatsDuringQueries }.OfType<PhaseResult>())
+        {
+            Line($"{p.Name,-30}{p.CoresBusy,11:0.00}{p.MachineCoresBusy,10:0.00}{p.GcPausePercent,11:0.0}{$"{p.Gen0}/{p.Gen1}/{p.Gen2}",14}{p.LockContentions,11:N0}{p.ThreadPoolThreads,13}");
+        }
+
+        Line($"  (machine: every process's CPU; more than this process's means something else shared the {Machine.Cores} cores)");
+
         s.AppendLine();
         Line($"heartbeat ÷ bare call rate = {HeartbeatToBareRatio:0.000}");
         Line($"silo calls per heartbeat: {PerCall(Heartbeats)}");
