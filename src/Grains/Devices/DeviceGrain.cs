@@ -34,12 +34,14 @@ public sealed partial class DeviceGrain(
     private DateTimeOffset? _onlineSince;
     private DeviceSummary? _published;
     private PendingChallenge? _challenge;
+    private IPoolShardGrain? _shard;
     private long _pendingBytesIn;
     private long _pendingBytesOut;
 
     private DeviceDetails? Device => state.State.Device;
 
-    private IPoolShardGrain Shard => GrainFactory.GetGrain<IPoolShardGrain>(PoolShards.Of(this.GetPrimaryKeyString(), pool.Value.Shards));
+    // Resolved once per activation: GetGrain resolves the interface by reflection, measurable on the heartbeat path.
+    private IPoolShardGrain Shard => _shard ??= GrainFactory.GetGrain<IPoolShardGrain>(PoolShards.Of(this.GetPrimaryKeyString(), pool.Value.Shards));
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
