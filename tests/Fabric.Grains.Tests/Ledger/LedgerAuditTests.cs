@@ -49,7 +49,7 @@ public sealed class LedgerAuditTests(ClusterFixture fixture)
     [Theory]
     [InlineData("UPDATE FabricLedgerPosting SET Delta = Delta + 1 WHERE Sequence = (SELECT MAX(Sequence) FROM FabricLedgerPosting) AND Delta > 0", "does not match its hash")]
     [InlineData("UPDATE FabricLedgerAccount SET Balance = Balance + 5 WHERE Account LIKE 'wallet:%' AND Balance > 0 AND rowid = (SELECT MIN(rowid) FROM FabricLedgerAccount WHERE Account LIKE 'wallet:%' AND Balance > 0)", "but its postings add up to")]
-    [InlineData("DELETE FROM FabricLedgerEvent WHERE Sequence = 2", "does not chain to the event before it")]
+    [InlineData("DELETE FROM FabricLedgerEvent WHERE Sequence = 1", "does not chain to the event before it")]
     public async Task Verification_finds_tampering(string tamper, string problem)
     {
         await _kit.FundedAsync(io: 7);
