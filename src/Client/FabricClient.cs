@@ -47,18 +47,6 @@ public sealed partial class FabricClient : IAsyncDisposable
     public Task<NetworkStatus> GetStatusAsync(bool includeDead = false, CancellationToken cancellationToken = default) =>
         CallAsync(c => c.GetGrain<INetworkStatusGrain>(0).GetAsync(includeDead), cancellationToken);
 
-    /// <summary>Submits a job under <paramref name="jobId"/>; retrying with the same spec is safe.</summary>
-    public Task<JobDetails> SubmitJobAsync(string jobId, JobSpec spec, CancellationToken cancellationToken = default) =>
-        CallAsync(c => c.GetGrain<IJobGrain>(jobId).SubmitAsync(spec), cancellationToken);
-
-    /// <summary>A job, or null when unknown.</summary>
-    public Task<JobDetails?> GetJobAsync(string jobId, CancellationToken cancellationToken = default) =>
-        CallAsync(c => c.GetGrain<IJobGrain>(jobId).GetAsync(), cancellationToken);
-
-    /// <summary>A page of jobs, newest first.</summary>
-    public Task<Page<JobDetails>> ListJobsAsync(PageRequest page, CancellationToken cancellationToken = default) =>
-        CallAsync(c => c.GetGrain<IJobDirectoryGrain>(IJobDirectoryGrain.NetworkKey).ListAsync(page), cancellationToken);
-
     /// <summary>
     /// Yields the job now and then each time its status or reason changes, checking every
     /// <paramref name="interval"/>, until cancelled.

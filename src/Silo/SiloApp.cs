@@ -178,12 +178,22 @@ public static class SiloApp
         var pool = Bind<Devices.PoolOptions>(builder.Configuration, Devices.PoolOptions.Section);
         ValidateEconomy(network, fees);
         ValidatePool(pool);
+        var rental = Bind<Clusters.RentalOptions>(builder.Configuration, Clusters.RentalOptions.Section);
+        try
+        {
+            rental.Validate();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new FabricStartupException(e.Message, e);
+        }
         var keys = NetworkKeys.Resolve(network, storage, options.DataDir);
         network.Authority = keys.Authority;
         network.Treasury = keys.Treasury;
 
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(Options.Create(pool));
+        builder.Services.AddSingleton(Options.Create(rental));
         builder.AddFabricSilo(options, storage, network, fees);
         var app = builder.Build();
         app.MapFabricEndpoints();

@@ -112,6 +112,7 @@ public static class WorkerApp
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IDeviceApi, FabricDeviceApi>();
+        services.AddSingleton<Jobs.IWorkApi, Jobs.FabricWorkApi>();
         services.AddSingleton<IChallengeSolver, CpuChallengeSolver>();
         services.AddSingleton<NetworkCounters>();
         services.AddSingleton<IHeartbeatSource, GpuHeartbeatSource>();

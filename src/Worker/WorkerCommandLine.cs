@@ -87,6 +87,16 @@ public static class WorkerCommandLine
             Description = "Asking price in IOSD per GPU-hour, e.g. 0.45 (default for new devices: 0)",
             HelpName = "iosd_per_hour",
         };
+        var workDir = new Option<string>("--work-dir")
+        {
+            Description = "Folder jobs run in, one subfolder per job (default: ~/.local/share/fabric-worker/work)",
+            HelpName = "dir",
+        };
+        var advertise = new Option<string>("--advertise-address")
+        {
+            Description = "Address other ranks of a multi-GPU job reach this machine at (default: its first IPv4 address)",
+            HelpName = "address",
+        };
         var once = new Option<bool>("--once")
         {
             Description = "Register and connect every GPU, send one heartbeat each, then exit (exit code 2 if Fabric is unreachable)",
@@ -99,7 +109,7 @@ public static class WorkerCommandLine
         // A plain command named as the tool (a RootCommand would call itself "Fabric.Worker" when run with dotnet).
         var root = new Command("fabric-worker", About)
         {
-            gateway, dataDir, keypair, simulate, model, vramMib, region, price, once, verbose, new HelpOption(), new VersionOption(),
+            gateway, dataDir, keypair, simulate, model, vramMib, region, price, workDir, advertise, once, verbose, new HelpOption(), new VersionOption(),
         };
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var ran = false;
@@ -120,6 +130,8 @@ public static class WorkerCommandLine
             Set(nameof(WorkerOptions.VramMib), parse.GetValue(vramMib)?.ToString(CultureInfo.InvariantCulture));
             Set(nameof(WorkerOptions.Region), parse.GetValue(region));
             Set(nameof(WorkerOptions.Price), parse.GetValue(price)?.ToString(CultureInfo.InvariantCulture));
+            Set(nameof(WorkerOptions.WorkDir), parse.GetValue(workDir));
+            Set(nameof(WorkerOptions.AdvertiseAddress), parse.GetValue(advertise));
             Set(nameof(WorkerOptions.Once), parse.GetValue(once) ? "true" : null);
             Set(nameof(WorkerOptions.Verbose), parse.GetValue(verbose) ? "true" : null);
             return 0;

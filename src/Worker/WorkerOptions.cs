@@ -52,6 +52,12 @@ public sealed class WorkerOptions
     /// <summary>Round trips timed to measure latency to the gateway (median reported).</summary>
     public int LatencySamples { get; set; } = 5;
 
+    /// <summary>Folder jobs run in (one subfolder per job). Default: the user's local data folder, fabric-worker/work.</summary>
+    public string? WorkDir { get; set; }
+
+    /// <summary>Address other ranks of a job reach this machine at (default: its first IPv4 address).</summary>
+    public string? AdvertiseAddress { get; set; }
+
     public string ClusterId { get; set; } = "fabric";
 
     public string ServiceId { get; set; } = "fabric";

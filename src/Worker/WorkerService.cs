@@ -2,6 +2,7 @@ using Fabric.Client;
 using Fabric.Devices;
 using Fabric.Worker.Connection;
 using Fabric.Worker.Devices;
+using Fabric.Worker.Jobs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public sealed partial class WorkerService(
     WorkerPlan plan,
     WorkerConnection connection,
     IDeviceApi api,
+    IWorkApi work,
     IChallengeSolver solver,
     IHeartbeatSource heartbeats,
     WorkerExit exit,
@@ -75,7 +77,15 @@ public sealed partial class WorkerService(
             }
             else
             {
+                // One work agent for the machine: one inbox, one waiting poll, however many GPUs.
+                await using var runner = new WorkAgent(work,
+                    [.. agents.Select((a, i) => new ServedDevice(a.DeviceId, i, () => a.Session))],
+                    new JobRunnerOptions { WorkRoot = WorkDir() }, time, loggerFactory.CreateLogger<WorkAgent>(), _options.AdvertiseAddress);
+                using var stopWork = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var working = runner.RunAsync(stopWork.Token);
                 await Task.WhenAll(agents.Select(a => a.RunAsync(stoppingToken)));
+                await stopWork.CancelAsync();
+                await working;
                 if (!stoppingToken.IsCancellationRequested)
                 {
                     LogAllRemoved(_logger);
@@ -122,6 +132,10 @@ public sealed partial class WorkerService(
             }
         }
     }
+
+    private string WorkDir() => _options.WorkDir is { Length: > 0 } dir
+        ? Path.GetFullPath(dir)
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "fabric-worker", "work");
 
     private async Task RunOnceAsync(IReadOnlyList<DeviceAgent> agents, CancellationToken cancellationToken)
     {

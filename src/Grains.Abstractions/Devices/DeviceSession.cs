@@ -86,4 +86,37 @@ public sealed record DeviceActivity
     [Id(2)] public required IReadOnlyList<UptimeHour> Uptime { get; init; }
     [Id(3)] public required long BytesIn { get; init; }
     [Id(4)] public required long BytesOut { get; init; }
+
+    /// <summary>Clusters this device served, newest last (bounded).</summary>
+    [Id(5)] public IReadOnlyList<WorkRecord> Work { get; init; } = [];
+}
+
+/// <summary>One rental of a device: which cluster and rank, from when to when, and how it ended.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.WorkRecord")]
+public sealed record WorkRecord
+{
+    [Id(0)] public required string ClusterId { get; init; }
+    [Id(1)] public required int Rank { get; init; }
+    [Id(2)] public required DateTimeOffset From { get; init; }
+    [Id(3)] public DateTimeOffset? To { get; init; }
+
+    /// <summary>Jobs started on it during the rental.</summary>
+    [Id(4)] public int Jobs { get; init; }
+    [Id(5)] public string? Outcome { get; init; }
+}
+
+/// <summary>The answer to a lease request: granted with the device's terms, or refused with a reason.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.LeaseReply")]
+public sealed record LeaseReply
+{
+    [Id(0)] public required bool Granted { get; init; }
+    [Id(1)] public Guid LeaseId { get; init; }
+    [Id(2)] public string? Refusal { get; init; }
+    [Id(3)] public string Owner { get; init; } = "";
+    [Id(4)] public string Model { get; init; } = "";
+    [Id(5)] public string Region { get; init; } = "";
+    [Id(6)] public long PricePerHour { get; init; }
+
+    /// <summary>Address other ranks reach this device's worker at (FABRIC_MASTER_ADDR when it holds rank 0).</summary>
+    [Id(7)] public string WorkerAddress { get; init; } = "";
 }

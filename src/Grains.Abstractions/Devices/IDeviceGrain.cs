@@ -1,3 +1,4 @@
+using Fabric.Jobs;
 using Fabric.Ledger;
 
 namespace Fabric.Devices;
@@ -44,4 +45,35 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>The pool's liveness sweep saw no heartbeat since <paramref name="lastSeen"/>.</summary>
     [Alias("MarkSilent"), SiloOnly]
     Task MarkSilentAsync(DeviceStatus status, DateTimeOffset lastSeen);
+
+    /// <summary>
+    /// Reserves this device's GPU for a cluster's rank until <paramref name="ttl"/> passes; a lease never committed
+    /// expires by itself. Refused (not thrown) when the device is not Online and free.
+    /// </summary>
+    [Alias("Reserve"), SiloOnly]
+    Task<LeaseReply> ReserveAsync(string clusterId, int rank, TimeSpan ttl);
+
+    /// <summary>Turns a live lease into a rental (persisted; the device becomes Busy); false when the lease is gone.</summary>
+    [Alias("Commit"), SiloOnly]
+    Task<bool> CommitAsync(Guid leaseId);
+
+    /// <summary>Ends the cluster's lease or rental on this device, stopping any work it still runs.</summary>
+    [Alias("Release"), SiloOnly]
+    Task ReleaseAsync(string clusterId, string reason);
+
+    /// <summary>Sends an order to the worker running this device (start or stop a rank of the renting cluster's job).</summary>
+    [Alias("Dispatch"), SiloOnly]
+    Task DispatchAsync(WorkOrder order);
+
+    /// <summary>A renter's rating (1 to 5 stars) of a rental on this device; moves its reputation.</summary>
+    [Alias("Rate"), SiloOnly]
+    Task RateAsync(string clusterId, int stars);
+
+    /// <summary>
+    /// The worker running this session receives orders in inbox <paramref name="inbox"/>; returns the start orders
+    /// that are current for the device, so a worker that lost its inbox (a silo failed) catches up.
+    /// <paramref name="address"/> is where other ranks reach the worker (its address towards the gateway).
+    /// </summary>
+    [Alias("AttachWorker")]
+    Task<IReadOnlyList<WorkOrder>> AttachWorkerAsync(Guid session, string inbox, string address);
 }

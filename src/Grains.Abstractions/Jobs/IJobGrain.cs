@@ -1,17 +1,73 @@
+using Fabric.Ledger;
+
 namespace Fabric.Jobs;
 
 /// <summary>One job, keyed by its id (chosen by the submitter so retries are idempotent).</summary>
 [Alias("fabric.IJobGrain")]
 public interface IJobGrain : IGrainWithStringKey
 {
-    /// <summary>
-    /// Accepts the job. Submitting the same spec again returns the stored job; a different spec under an existing id
-    /// is rejected.
-    /// </summary>
+    /// <summary>"job.submit" signed by the renter of the cluster it names. Submitting the same job again returns it.</summary>
     [Alias("Submit")]
-    Task<JobDetails> SubmitAsync(JobSpec spec);
+    Task<JobDetails> SubmitAsync(SignedEnvelope request);
+
+    /// <summary>"job.cancel" signed by the job's renter: stops every rank (the whole process tree).</summary>
+    [Alias("Cancel")]
+    Task<JobDetails> CancelAsync(SignedEnvelope request);
 
     /// <summary>The job, or null when no job has this id.</summary>
     [Alias("Get")]
     Task<JobDetails?> GetAsync();
+
+    /// <summary>Output after <paramref name="cursor"/>; waits up to <paramref name="wait"/> for some when there is none yet.</summary>
+    [Alias("Logs"), Orleans.Concurrency.AlwaysInterleave]
+    Task<LogPage> ReadLogsAsync(long cursor, int max, TimeSpan wait);
+
+    /// <summary>A worker's report on a rank it runs, authenticated by the order's report token.</summary>
+    [Alias("Report")]
+    Task ReportAsync(Guid reportToken, RankReport report);
+
+    /// <summary>A worker's output for a rank, authenticated by the order's report token.</summary>
+    [Alias("AppendLogs")]
+    Task AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks);
+
+    /// <summary>The cluster holds all ranks (first placement or after a re-placement): start an attempt on them.</summary>
+    [Alias("ClusterReady"), SiloOnly]
+    Task ClusterReadyAsync(string reason);
+
+    /// <summary>A rank's device was lost: the running attempt is over; wait for the cluster to re-place it.</summary>
+    [Alias("RankLost"), SiloOnly]
+    Task RankLostAsync(int rank, string reason);
+
+    /// <summary>The cluster ended (released, expired, failed): a job still going ends with it.</summary>
+    [Alias("ClusterEnded"), SiloOnly]
+    Task ClusterEndedAsync(string reason);
+}
+
+/// <summary>A worker machine's inbox (keyed by a random id the worker chose): orders for its devices, by long poll.</summary>
+[Alias("fabric.IWorkerInboxGrain")]
+public interface IWorkerInboxGrain : IGrainWithStringKey
+{
+    /// <summary>Orders after <paramref name="cursor"/>; waits up to <paramref name="wait"/> when there are none.</summary>
+    [Alias("Poll"), Orleans.Concurrency.AlwaysInterleave]
+    Task<WorkBatch> PollAsync(Guid epoch, long cursor, TimeSpan wait);
+
+    [Alias("Deliver"), SiloOnly]
+    Task DeliverAsync(WorkOrder order);
+}
+
+/// <summary>A renter's clusters and jobs, newest first (keyed by the renter's address).</summary>
+[Alias("fabric.IRenterGrain")]
+public interface IRenterGrain : IGrainWithStringKey
+{
+    [Alias("AddCluster"), SiloOnly]
+    Task AddClusterAsync(string clusterId);
+
+    [Alias("AddJob"), SiloOnly]
+    Task AddJobAsync(string jobId);
+
+    [Alias("Clusters")]
+    Task<Page<string>> ClustersAsync(PageRequest page);
+
+    [Alias("Jobs")]
+    Task<Page<string>> JobsAsync(PageRequest page);
 }

@@ -26,11 +26,15 @@ public sealed record NetworkStatus
 {
     [Id(0)] public required IReadOnlyList<SiloInfo> Silos { get; init; }
     [Id(1)] public required int Devices { get; init; }
-    [Id(2)] public required int Jobs { get; init; }
+    /// <summary>Clusters waiting for placement now.</summary>
+    [Id(2)] public required int ClustersWaiting { get; init; }
 
     /// <summary>The network id signed requests must name.</summary>
     [Id(3)] public required string NetworkId { get; init; }
 
     /// <summary>Devices per status, from the pool index.</summary>
     [Id(4)] public IReadOnlyDictionary<Devices.DeviceStatus, int> DevicesByStatus { get; init; } = new Dictionary<Devices.DeviceStatus, int>();
+
+    /// <summary>Placements made since the scheduler last started.</summary>
+    [Id(5)] public long ClustersPlaced { get; init; }
 }

@@ -118,6 +118,7 @@ public sealed partial class DeviceGrain(
             DeviceStatus.Paused => (DeviceStatus.Paused, "worker connected (paused by owner)"),
             _ when device.Tier == DeviceTier.Unverified || device.Status == DeviceStatus.FailedVerification =>
                 (DeviceStatus.Verifying, "worker connected: verification challenge sent"),
+            _ when state.State.Assignment is not null => (DeviceStatus.Busy, "worker connected (rented)"),
             _ => (DeviceStatus.Online, "worker connected"),
         };
         if (status == DeviceStatus.Verifying)
@@ -164,7 +165,7 @@ public sealed partial class DeviceGrain(
             }
             else
             {
-                await SaveAsync(device, DeviceStatus.Online, "heartbeats resumed");
+                await SaveAsync(device, state.State.Assignment is null ? DeviceStatus.Online : DeviceStatus.Busy, "heartbeats resumed");
             }
         }
         else if (device.Status is DeviceStatus.Online or DeviceStatus.FailedVerification
@@ -269,6 +270,7 @@ public sealed partial class DeviceGrain(
             Uptime = WithOpenSpan(s.Uptime, time.GetUtcNow()),
             BytesIn = s.BytesIn,
             BytesOut = s.BytesOut,
+            Work = s.Work,
         });
     }
 
@@ -297,6 +299,10 @@ public sealed partial class DeviceGrain(
 
         var connections = Bounded(state.State.Connections, Change(device.Status, status, $"silent since {(_lastSeen ?? lastSeen):u}", now));
         await SaveAsync(device, status, $"no heartbeat for {silence.TotalSeconds:0} s", s => s with { Connections = connections });
+        if (status == DeviceStatus.Offline)
+        {
+            TellClusterLost(_lastSeen ?? lastSeen, $"device {device.Id} went silent (no heartbeat for {silence.TotalSeconds:0} s)");
+        }
     }
 
     private static (DeviceDetails, DeviceStatus, string) Rename(DeviceDetails device, SignedRequest request)
@@ -432,7 +438,7 @@ public sealed partial class DeviceGrain(
         var beat = _lastBeat;
         var free = beat is null ? device.Spec.VramMib : beat.FreeVramMib / 1024 * 1024;
         var load = beat is null ? 0 : beat.UtilizationPct / 10 * 10;
-        var gpusFree = device.Status == DeviceStatus.Online ? 1 : 0;
+        var gpusFree = device.Status == DeviceStatus.Online && !Leased ? 1 : 0;
         if (_published is { } p && p.Status == device.Status && p.FreeVramMib == free && p.LoadPct == load && p.GpusFree == gpusFree
             && p.Tier == device.Tier && p.PricePerHourBaseUnits == device.Spec.PricePerHourBaseUnits && p.Region == device.Spec.Region
             && p.Name == device.Name && p.Reputation == device.Reputation && p.Model == device.Spec.Model && p.VramMib == device.Spec.VramMib)

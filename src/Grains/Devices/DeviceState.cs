@@ -26,4 +26,31 @@ public sealed record DeviceState
 
     [Id(6)] public long BytesIn { get; init; }
     [Id(7)] public long BytesOut { get; init; }
+
+    /// <summary>The cluster rank this device is rented to; null when free.</summary>
+    [Id(8)] public DeviceAssignment? Assignment { get; init; }
+
+    /// <summary>Start orders of the jobs it runs now, so a worker that lost its inbox catches up.</summary>
+    [Id(9)] public ImmutableList<Jobs.WorkOrder> Orders { get; init; } = [];
+
+    /// <summary>Rentals, newest last (bounded).</summary>
+    [Id(10)] public ImmutableList<WorkRecord> Work { get; init; } = [];
+
+    /// <summary>Inbox of the worker that runs this device.</summary>
+    [Id(11)] public string? WorkerInbox { get; init; }
+
+    /// <summary>Clusters whose renter rated this device (a cluster rates once).</summary>
+    [Id(12)] public ImmutableList<string> RatedBy { get; init; } = [];
+
+    /// <summary>Where other ranks reach the worker (its address towards the gateway).</summary>
+    [Id(13)] public string? WorkerAddress { get; init; }
+}
+
+/// <summary>A committed lease: the device serves this cluster's rank.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.DeviceAssignment")]
+public sealed record DeviceAssignment
+{
+    [Id(0)] public required string ClusterId { get; init; }
+    [Id(1)] public required int Rank { get; init; }
+    [Id(2)] public required DateTimeOffset Since { get; init; }
 }

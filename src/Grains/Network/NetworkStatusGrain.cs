@@ -1,5 +1,5 @@
 using Fabric.Devices;
-using Fabric.Jobs;
+using Fabric.Clusters;
 using Fabric.Ledger;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -16,7 +16,7 @@ public sealed class NetworkStatusGrain(IOptions<NetworkOptions> network) : Grain
         var management = GrainFactory.GetGrain<IManagementGrain>(0);
         var hosts = management.GetDetailedHosts(onlyActive: false);
         var devices = GrainFactory.GetGrain<IPoolGrain>(0).CountsAsync();
-        var jobs = GrainFactory.GetGrain<IJobDirectoryGrain>(IJobDirectoryGrain.NetworkKey).CountAsync();
+        var queue = GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey).ViewAsync(0);
 
         var silos = (await hosts)
             .Where(h => includeDead || h.Status != SiloStatus.Dead)
@@ -35,6 +35,6 @@ public sealed class NetworkStatusGrain(IOptions<NetworkOptions> network) : Grain
             .ToList();
 
         return new NetworkStatus { Silos = silos, Devices = (await devices).Total,
-            DevicesByStatus = (await devices).ByStatus, Jobs = await jobs, NetworkId = network.Value.Id };
+            DevicesByStatus = (await devices).ByStatus, ClustersWaiting = (await queue).Waiting, ClustersPlaced = (await queue).Placed, NetworkId = network.Value.Id };
     }
 }

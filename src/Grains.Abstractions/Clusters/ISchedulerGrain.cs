@@ -1,0 +1,54 @@
+namespace Fabric.Clusters;
+
+/// <summary>A waiting request as the scheduler orders it.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.QueueEntry")]
+public sealed record QueueEntry
+{
+    [Id(0)] public required string ClusterId { get; init; }
+    [Id(1)] public required string Renter { get; init; }
+    [Id(2)] public required Priority Priority { get; init; }
+    [Id(3)] public required DateTimeOffset QueuedAt { get; init; }
+    [Id(4)] public required bool Cheap { get; init; }
+    [Id(5)] public required int Gpus { get; init; }
+}
+
+/// <summary>The queue as a reader sees it.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.QueueView")]
+public sealed record QueueView
+{
+    [Id(0)] public required int Waiting { get; init; }
+    [Id(1)] public required int Placing { get; init; }
+
+    /// <summary>The next few in the order they would be tried.</summary>
+    [Id(2)] public required IReadOnlyList<QueueEntry> Next { get; init; }
+    [Id(3)] public required long Placed { get; init; }
+}
+
+/// <summary>
+/// The placement queue (key "network"): priority then submission time, aged so low priority never starves, fair
+/// across renters, with cheap requests waiting for capacity at their price. It asks cluster grains to place
+/// themselves, a bounded number at a time. In memory: clusters re-enqueue themselves from a reminder after a crash.
+/// </summary>
+[Alias("fabric.ISchedulerGrain")]
+public interface ISchedulerGrain : IGrainWithStringKey
+{
+    const string NetworkKey = "network";
+
+    [Alias("Enqueue"), SiloOnly]
+    Task EnqueueAsync(QueueEntry entry);
+
+    /// <summary>Forget a cluster that no longer needs placing (released while queued).</summary>
+    [Alias("Dequeue"), SiloOnly]
+    Task DequeueAsync(string clusterId);
+
+    /// <summary>Capacity appeared (a device came online or was released): waiting entries try again now.</summary>
+    [Alias("Nudge"), SiloOnly, Orleans.Concurrency.OneWay]
+    Task NudgeAsync();
+
+    [Alias("View")]
+    Task<QueueView> ViewAsync(int take);
+
+    /// <summary>Position of a cluster in the order of the next try (0 first), or -1 when not queued.</summary>
+    [Alias("Position")]
+    Task<int> PositionAsync(string clusterId);
+}

@@ -1,0 +1,93 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Fabric.Jobs;
+
+/// <summary>
+/// A renter's clusters and jobs, newest first, bounded. Additions wait for the next batched write (a few tens of
+/// milliseconds), so a renter submitting many jobs at once costs one write per batch, not one per job, and each
+/// submission still returns only once it is listed durably.
+/// </summary>
+[Reentrant]
+public sealed class RenterGrain(
+    [PersistentState("renter", "fabric")] IPersistentState<RenterState> state) : Grain, IRenterGrain
+{
+    public const int Kept = 1000;
+    private static readonly TimeSpan BatchDelay = TimeSpan.FromMilliseconds(20);
+
+    private Task? _flush;
+    private Task _lastWrite = Task.CompletedTask;
+
+    public Task AddClusterAsync(string clusterId)
+    {
+        state.State = state.State with { Clusters = Prepend(state.State.Clusters, clusterId) };
+        return _flush ??= FlushAsync();
+    }
+
+    public Task AddJobAsync(string jobId)
+    {
+        state.State = state.State with { Jobs = Prepend(state.State.Jobs, jobId) };
+        return _flush ??= FlushAsync();
+    }
+
+    public Task<Page<string>> ClustersAsync(PageRequest page) => Task.FromResult(Slice(state.State.Clusters, page));
+
+    public Task<Page<string>> JobsAsync(PageRequest page) => Task.FromResult(Slice(state.State.Jobs, page));
+
+    private async Task FlushAsync()
+    {
+        await Task.Delay(BatchDelay);
+        _flush = null; // additions from here on wait for the next batch
+        var previous = _lastWrite;
+        var write = WriteAfterAsync(previous);
+        _lastWrite = write;
+        await write;
+    }
+
+    // Writes never overlap (they would race on the etag); a failed one leaves the next to write everything.
+    private async Task WriteAfterAsync(Task previous)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception)
+        {
+            // Its callers saw the failure.
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    private static ImmutableList<string> Prepend(ImmutableList<string> ids, string id)
+    {
+        if (ids.Count > 0 && ids[0] == id || ids.Contains(id))
+        {
+            return ids;
+        }
+
+        var added = ids.Insert(0, id);
+        return added.Count > Kept ? added.RemoveRange(Kept, added.Count - Kept) : added;
+    }
+
+    private static Page<string> Slice(ImmutableList<string> ids, PageRequest page)
+    {
+        try
+        {
+            page.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new FabricRejectedException(e.Message);
+        }
+
+        return new Page<string> { Items = [.. ids.Skip(page.Skip).Take(page.Take)], Total = ids.Count };
+    }
+}
+
+[GenerateSerializer, Alias("fabric.RenterState")]
+public sealed record RenterState
+{
+    [Id(0)] public ImmutableList<string> Clusters { get; init; } = [];
+    [Id(1)] public ImmutableList<string> Jobs { get; init; } = [];
+}

@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Fabric.Client;
+using Fabric.Jobs;
+using Fabric.Worker.Connection;
+using Microsoft.Extensions.Logging;
+using FabricChunk = Fabric.Jobs.LogChunk;
+
+namespace Fabric.Worker.Jobs;
+
+/// <summary>The calls the worker makes about work (a seam for tests).</summary>
+public interface IWorkApi
+{
+    Task<IReadOnlyList<WorkOrder>> AttachAsync(string deviceId, Guid session, string inbox, string address, CancellationToken cancellationToken);
+
+    Task<WorkBatch> PollAsync(string inbox, Guid epoch, long cursor, TimeSpan wait, CancellationToken cancellationToken);
+
+    Task ReportAsync(Guid token, RankReport report, CancellationToken cancellationToken);
+
+    Task AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<FabricChunk> chunks, CancellationToken cancellationToken);
+}
+
+/// <summary>Work calls through the worker's connection (a call that finds nobody answering marks the client broken).</summary>
+public sealed class FabricWorkApi(WorkerConnection connection) : IWorkApi
+{
+    public Task<IReadOnlyList<WorkOrder>> AttachAsync(string deviceId, Guid session, string inbox, string address, CancellationToken cancellationToken) =>
+        CallAsync(c => c.AttachWorkerAsync(deviceId, session, inbox, address, cancellationToken), cancellationToken);
+
+    public Task<WorkBatch> PollAsync(string inbox, Guid epoch, long cursor, TimeSpan wait, CancellationToken cancellationToken) =>
+        CallAsync(c => c.PollWorkAsync(inbox, epoch, cursor, wait, cancellationToken), cancellationToken);
+
+    public Task ReportAsync(Guid token, RankReport report, CancellationToken cancellationToken) =>
+        CallAsync(async c => { await c.ReportRankAsync(token, report, cancellationToken); return true; }, cancellationToken);
+
+    public Task AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<FabricChunk> chunks, CancellationToken cancellationToken) =>
+        CallAsync(async c => { await c.AppendLogsAsync(jobId, token, rank, chunks, cancellationToken); return true; }, cancellationToken);
+
+    private async Task<T> CallAsync<T>(Func<FabricClient, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var lease = await connection.GetAsync(cancellationToken);
+        try
+        {
+            return await call(lease.Client);
+        }
+        catch (Exception e) when (FabricClient.IsUnreachable(e) || e is ObjectDisposedException)
+        {
+            connection.ReportBroken(lease.Generation, e);
+            throw e as FabricUnreachableException ?? new FabricUnreachableException($"Fabric stopped answering: {WorkerConnection.Reason(e)}", e);
+        }
+    }
+}
+
+/// <summary>A device this worker serves, as work needs it: its id, its GPU index, and its current session.</summary>
+public sealed record ServedDevice(string DeviceId, int GpuIndex, Func<Guid?> Session);
+
+/// <summary>
+/// Runs the work Fabric assigns to this worker's devices. Attaches each device's session to one inbox (a random id per
+/// worker run), long-polls the inbox, starts and stops rank processes through a <see cref="JobRunner"/>, and reports
+/// starts, exits and output back to each job, authenticated by the order's token. When the inbox was lost (a silo
+/// failed) or a device reconnected, it re-attaches and catches up on the device's current orders; processes already
+/// running are found by the runner and not started twice.
+/// </summary>
+public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
+{
+    /// <summary>How long one poll waits; below the client's response timeout.</summary>
+    public static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
+
+    private readonly IWorkApi _api;
+    private readonly IReadOnlyList<ServedDevice> _devices;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly JobRunner _runner;
+    private readonly string _inbox = $"worker-{Guid.NewGuid():N}";
+    private readonly string _address;
+    private readonly ConcurrentDictionary<string, Guid> _attached = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Job, int Rank, int Attempt), WorkOrder> _orders = new();
+    private Guid _epoch;
+    private long _cursor;
+
+    public WorkAgent(IWorkApi api, IReadOnlyList<ServedDevice> devices, JobRunnerOptions runner, TimeProvider time, ILogger logger, string? address = null)
+    {
+        _api = api;
+        _devices = devices;
+        _time = time;
+        _logger = logger;
+        _runner = new JobRunner(runner, this, time);
+        _address = address ?? LocalAddress();
+    }
+
+    /// <summary>Where other ranks reach this machine.</summary>
+    public string Address => _address;
+
+    /// <summary>Processes running now.</summary>
+    public IReadOnlyList<JobProcess> Running => _runner.Running();
+
+    /// <summary>Polls and runs orders until cancelled; outages are waited out by the connection.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await AttachAllAsync(force: false, cancellationToken);
+                var batch = await _api.PollAsync(_inbox, _epoch, _cursor, PollWait, cancellationToken);
+                if (batch.Epoch != _epoch)
+                {
+                    // A new inbox: everything attached to the old one must attach again, and catch up.
+                    _epoch = batch.Epoch;
+                    _cursor = batch.Cursor;
+                    _attached.Clear();
+                    continue;
+                }
+
+                _cursor = batch.Cursor;
+                foreach (var order in batch.Orders)
+                {
+                    await ApplyAsync(order, cancellationToken);
+                }
+
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures++;
+                var delay = RetryBackoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
+                LogPollFailed(_logger, WorkerConnection.Reason(e), delay.TotalSeconds);
+                _attached.Clear();
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Attaches every device whose session is new to this inbox, and starts what they should be running.</summary>
+    public async Task AttachAllAsync(bool force, CancellationToken cancellationToken)
+    {
+        foreach (var device in _devices)
+        {
+            if (device.Session() is not { } session || (!force && _attached.TryGetValue(device.DeviceId, out var known) && known == session))
+            {
+                continue;
+            }
+
+            var current = await _api.AttachAsync(device.DeviceId, session, _inbox, _address, cancellationToken);
+            _attached[device.DeviceId] = session;
+            foreach (var order in current)
+            {
+                await ApplyAsync(order, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Carries out one order: start a rank (once) or stop it.</summary>
+    public async Task ApplyAsync(WorkOrder order, CancellationToken cancellationToken)
+    {
+        if (order.Kind == WorkKind.Stop)
+        {
+            if (_runner.Find(order.JobId, order.Rank) is { } running && running.Launch.RestartCount == order.Attempt - 1)
+            {
+                LogStopping(_logger, order.JobId, order.Rank);
+                await running.KillAsync();
+            }
+
+            return;
+        }
+
+        var device = _devices.FirstOrDefault(d => d.DeviceId == order.DeviceId);
+        if (device is null || order.Command.Count == 0)
+        {
+            return;
+        }
+
+        var key = (order.JobId, order.Rank, order.Attempt);
+        if (!_orders.TryAdd(key, order))
+        {
+            return; // already started (or starting) on this worker
+        }
+
+        var launch = new JobLaunch
+        {
+            JobId = order.JobId,
+            ClusterId = order.ClusterId,
+            Rank = order.Rank,
+            WorldSize = order.WorldSize,
+            MasterAddr = order.MasterAddr,
+            MasterPort = order.MasterPort,
+            RestartCount = order.Attempt - 1,
+            GpuIndices = [device.GpuIndex],
+            Program = order.Command[0],
+            Arguments = [.. order.Command.Skip(1)],
+        };
+        var started = await _runner.LaunchAsync(launch);
+        var report = new RankReport { JobId = order.JobId, Rank = order.Rank, Attempt = order.Attempt, Event = RankEvent.Started };
+        if (!started.Started)
+        {
+            _orders.TryRemove(key, out _);
+            await ReportQuietlyAsync(order.ReportToken, report with { Event = RankEvent.StartFailed, Message = started.Failure }, cancellationToken);
+            return;
+        }
+
+        var process = started.Process;
+        LogStarted(_logger, order.JobId, order.Rank, order.Attempt, process.ProcessId);
+        await ReportQuietlyAsync(order.ReportToken, report with { Pid = process.ProcessId }, cancellationToken);
+        _ = FollowAsync(order, process, cancellationToken);
+    }
+
+    async ValueTask IJobLogSink.WriteAsync(JobLaunch launch, LogChunk chunk, CancellationToken cancellationToken)
+    {
+        if (!_orders.TryGetValue((launch.JobId, launch.Rank, launch.RestartCount + 1), out var order))
+        {
+            return;
+        }
+
+        var text = chunk.DroppedBytes > 0 ? $"[fabric: {chunk.DroppedBytes} bytes of output dropped]\n" : chunk.Text;
+        var converted = new FabricChunk
+        {
+            Sequence = chunk.Sequence,
+            Rank = launch.Rank,
+            Stream = chunk.Stream == LogSource.Stderr ? OutputSource.Stderr : OutputSource.Stdout,
+            Text = text,
+            At = _time.GetUtcNow(),
+        };
+        await _api.AppendLogsAsync(order.JobId, order.ReportToken, order.Rank, [converted], cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync() => await _runner.DisposeAsync();
+
+    private async Task FollowAsync(WorkOrder order, JobProcess process, CancellationToken cancellationToken)
+    {
+        var exit = await process.Completion;
+        LogExited(_logger, order.JobId, order.Rank, exit.ExitCode, exit.Killed);
+        await ReportQuietlyAsync(order.ReportToken, new RankReport
+        {
+            JobId = order.JobId,
+            Rank = order.Rank,
+            Attempt = order.Attempt,
+            Event = RankEvent.Exited,
+            ExitCode = exit.ExitCode,
+            Message = exit.Killed ? "killed" : null,
+        }, cancellationToken);
+    }
+
+    /// <summary>Reports, retrying through outages; a refusal (the job moved on) is logged and dropped.</summary>
+    private async Task ReportQuietlyAsync(Guid token, RankReport report, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await _api.ReportAsync(token, report, cancellationToken);
+                return;
+            }
+            catch (FabricRejectedException e)
+            {
+                LogReportRefused(_logger, report.JobId, report.Rank, e.Message);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < 20)
+            {
+                await Task.Delay(RetryBackoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), _time, cancellationToken)
+                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>This machine's first usable IPv4 address (what other ranks dial), or loopback when it has none.</summary>
+    private static string LocalAddress()
+    {
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus != OperationalStatus.Up || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback)
+            {
+                continue;
+            }
+
+            foreach (var address in nic.GetIPProperties().UnicastAddresses)
+            {
+                if (address.Address.AddressFamily == AddressFamily.InterNetwork)
+                {
+                    return address.Address.ToString();
+                }
+            }
+        }
+
+        return "127.0.0.1";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Work inbox poll failed: {Reason}; retrying in {Seconds:0.#} s")]
+    private static partial void LogPollFailed(ILogger logger, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank} attempt {Attempt} started: pid {Pid}")]
+    private static partial void LogStarted(ILogger logger, string jobId, int rank, int attempt, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank} exited with code {ExitCode} (killed: {Killed})")]
+    private static partial void LogExited(ILogger logger, string jobId, int rank, int exitCode, bool killed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping job {JobId} rank {Rank}")]
+    private static partial void LogStopping(ILogger logger, string jobId, int rank);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Report for job {JobId} rank {Rank} refused: {Reason}")]
+    private static partial void LogReportRefused(ILogger logger, string jobId, int rank, string reason);
+}

@@ -1,0 +1,254 @@
+using Fabric.Clusters;
+using Fabric.Devices;
+using Fabric.Money;
+using Fabric.Tests.Devices;
+using Fabric.Wallet;
+using Fabric.Wallet.Requests;
+
+namespace Fabric.Tests.Rentals;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterPlacementTests(ClusterFixture fixture)
+{
+    private readonly RentalTestKit _kit = new(fixture);
+
+    [Fact]
+    public async Task Deploy_escrows_the_budget_and_places_every_rank_on_its_own_verified_device()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 3);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var id = RentalTestKit.NewId("c");
+
+        var deployed = await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 2, model, hours: 2, maxPrice: 500_000));
+        var running = await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
+
+        // 2 GPUs × 2 h × 0.5 IOSD, plus the 2% IOSD payment fee.
+        Assert.Equal(2_040_000, deployed.Held);
+        Assert.Equal((10_000_000 - 2_040_000, 2_040_000), await _kit.Ledger.BalanceAsync(renter, Token.IOSD));
+        Assert.Equal([0, 1], running.Members.Select(m => m.Rank));
+        Assert.Equal(2, running.Members.Select(m => m.DeviceId).Distinct().Count());
+        Assert.All(running.Members, m => Assert.Contains(m.DeviceId, devices.Select(d => d.Id)));
+        Assert.Equal(running.PlacedAt + TimeSpan.FromHours(2), running.EndsAt);
+        foreach (var member in running.Members)
+        {
+            Assert.Equal(DeviceStatus.Busy, (await devices.Single(d => d.Id == member.DeviceId).Grain.GetAsync())!.Status);
+        }
+
+        var report = await _kit.Cluster(id).ExplainAsync();
+        Assert.NotNull(report);
+        Assert.Equal(2, report.Candidates.Count(c => c.Outcome.StartsWith("chosen", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Settlement_pays_exactly_the_hours_used_times_the_price_and_returns_the_rest()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 1, price: 450_000);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var treasury = await _kit.Ledger.BalanceAsync(ClusterFixture.Treasury, Token.IOSD);
+        var id = RentalTestKit.NewId("c");
+        await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 3, maxPrice: 500_000));
+        await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
+
+        ClusterFixture.Clock.Advance(TimeSpan.FromHours(2));
+        var released = await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
+
+        // 2 h × 450,000 = 900,000 to the supplier (less the 0.25% booking fee); 2% payment fee on top from the renter.
+        Assert.Equal(ClusterStatus.Released, released.Status);
+        Assert.Equal(900_000, released.Paid);
+        Assert.Equal(18_000, released.Fees);
+        Assert.Equal((10_000_000 - 918_000, 0), await _kit.Ledger.BalanceAsync(renter, Token.IOSD));
+        Assert.Equal((900_000 - 2_250, 0), await _kit.Ledger.BalanceAsync(devices[0].Owner, Token.IOSD));
+        Assert.Equal(treasury.Available + 18_000 + 2_250, (await _kit.Ledger.BalanceAsync(ClusterFixture.Treasury, Token.IOSD)).Available);
+        Assert.Equal(DeviceStatus.Online, (await devices[0].Grain.GetAsync())!.Status);
+        Assert.True((await _kit.Ledger.Ledger.VerifyAsync()).Ok);
+    }
+
+    [Fact]
+    public async Task Paying_in_io_converts_at_the_fixed_price_and_costs_no_payment_fee()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 1, price: 1_000_000);
+        var renter = await _kit.Ledger.FundedAsync(io: 1_000_000_000);
+        var id = RentalTestKit.NewId("c");
+        var deployed = await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 1_000_000, pay: Token.IO));
+        await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
+
+        ClusterFixture.Clock.Advance(TimeSpan.FromHours(1));
+        var released = await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
+
+        // 1 IOSD at 2 USD per IO is 0.5 IO = 50,000,000 base units; the escrow rounds up by one unit.
+        Assert.Equal(50_000_001, deployed.Held);
+        Assert.Equal(50_000_000, released.Paid);
+        Assert.Equal(0, released.Fees);
+        Assert.Equal(50_000_000 - 125_000, (await _kit.Ledger.BalanceAsync(devices[0].Owner, Token.IO)).Available);
+    }
+
+    [Fact]
+    public async Task A_renter_who_cannot_pay_gets_a_clear_error_and_nothing_is_held_or_placed()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 1);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 100);
+        var id = RentalTestKit.NewId("c");
+
+        var error = await Assert.ThrowsAsync<FabricRejectedException>(() =>
+            _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 500_000)));
+
+        Assert.Contains("Insufficient funds", error.Message, StringComparison.Ordinal);
+        Assert.Null(await _kit.Cluster(id).GetAsync());
+        Assert.Equal((100, 0), await _kit.Ledger.BalanceAsync(renter, Token.IOSD));
+        Assert.Equal(DeviceStatus.Online, (await devices[0].Grain.GetAsync())!.Status);
+    }
+
+    public static TheoryData<string, int, string, string> Impossible => new()
+    {
+        { "too-many", 1_000, "", "The network has only" },
+        { "unknown-model", 1, "Quantum GPU 9000", "No GPU on the network matches" },
+        { "no-gpus", 0, "", "GPUs must be 1 to" },
+        { "bad-priority", 1, "", "Unknown priority" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Impossible))]
+    public async Task Impossible_requests_are_refused_before_anything_is_held(string kind, int gpus, string otherModel, string message)
+    {
+        var model = RentalTestKit.UniqueModel();
+        await _kit.OnlineAsync(model, 1);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 1_000_000_000);
+        var id = RentalTestKit.NewId("c");
+        var request = RentalTestKit.Deploy(renter, id, gpus, otherModel.Length > 0 ? otherModel : model, hours: 1, maxPrice: 500_000,
+            priority: kind == "bad-priority" ? "asap" : "normal");
+
+        var error = await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.Cluster(id).DeployAsync(request));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Null(await _kit.Cluster(id).GetAsync());
+        Assert.Equal((1_000_000_000, 0), await _kit.Ledger.BalanceAsync(renter, Token.IOSD));
+    }
+
+    [Fact]
+    public async Task Only_the_renter_may_release_extend_or_rate_and_a_replay_changes_nothing()
+    {
+        var model = RentalTestKit.UniqueModel();
+        await _kit.OnlineAsync(model, 1);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var id = RentalTestKit.NewId("c");
+        await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 500_000));
+        await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
+        var mallory = Keypair.Generate();
+
+        var error = await Assert.ThrowsAsync<FabricRejectedException>(() =>
+            _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(mallory, RentalOperations.Release, id)));
+        Assert.Contains("only", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ClusterStatus.Running, (await _kit.Cluster(id).GetAsync())!.Status);
+
+        var extend = RentalTestKit.Change(renter, RentalOperations.Extend, id, 2);
+        var extended = await _kit.Cluster(id).ChangeAsync(extend);
+        Assert.Equal(3, extended.Spec.Hours);
+        Assert.Equal(510_000 * 3, extended.Held);
+        var replay = await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.Cluster(id).ChangeAsync(extend));
+        Assert.Contains("already applied", replay.Message, StringComparison.Ordinal);
+        Assert.Equal(3, (await _kit.Cluster(id).GetAsync())!.Spec.Hours);
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_never_reserve_a_device_twice_and_waiting_ones_get_freed_capacity()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 5);
+        var renters = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _kit.Ledger.FundedAsync(iosd: 100_000_000)));
+        var ids = Enumerable.Range(0, 16).Select(i => RentalTestKit.NewId($"c{i}")).ToList();
+
+        await Task.WhenAll(ids.Select((id, i) =>
+            _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renters[i % renters.Length], id, gpus: 1, model, hours: 1, maxPrice: 500_000))));
+        await WaitForRunningAsync(ids, 5);
+
+        var clusters = await Task.WhenAll(ids.Select(id => _kit.Cluster(id).GetAsync()));
+        var running = clusters.Where(c => c!.Status == ClusterStatus.Running).ToList();
+        var held = running.SelectMany(c => c!.Members.Select(m => m.DeviceId)).ToList();
+        Assert.Equal(5, held.Count);
+        Assert.Equal(5, held.Distinct().Count());
+        Assert.All(clusters.Where(c => c!.Status == ClusterStatus.Queued), c => Assert.Empty(c!.Members));
+
+        var freed = running[0]!;
+        await _kit.Cluster(freed.Id).ChangeAsync(RentalTestKit.Change(renters.Single(r => r.Address.ToString() == freed.Renter), RentalOperations.Release, freed.Id));
+        await WaitForRunningAsync(ids, 5);
+        clusters = await Task.WhenAll(ids.Select(id => _kit.Cluster(id).GetAsync()));
+        held = [.. clusters.Where(c => c!.Status == ClusterStatus.Running).SelectMany(c => c!.Members.Select(m => m.DeviceId))];
+        Assert.Equal(5, held.Distinct().Count());
+        Assert.Equal(5, held.Count);
+        Assert.All(devices, d => Assert.Contains(d.Id, held));
+    }
+
+    [Fact]
+    public async Task A_gang_is_placed_whole_or_not_at_all()
+    {
+        var model = RentalTestKit.UniqueModel();
+        await _kit.OnlineAsync(model, 7);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 100_000_000);
+        var ids = Enumerable.Range(0, 4).Select(i => RentalTestKit.NewId($"g{i}")).ToList();
+
+        await Task.WhenAll(ids.Select(id =>
+            _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 3, model, hours: 1, maxPrice: 500_000))));
+        await WaitForRunningAsync(ids, 2);
+
+        var clusters = await Task.WhenAll(ids.Select(id => _kit.Cluster(id).GetAsync()));
+        Assert.Equal(2, clusters.Count(c => c!.Status == ClusterStatus.Running));
+        Assert.All(clusters, c => Assert.True(c!.Members.Count is 0 or 3, $"{c.Id} holds {c.Members.Count} of 3"));
+        Assert.Equal(6, clusters.SelectMany(c => c!.Members).Select(m => m.DeviceId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_device_that_goes_offline_is_replaced_and_its_lost_time_is_not_charged()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 2, price: 450_000);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 100_000_000);
+        var id = RentalTestKit.NewId("c");
+        await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 4, maxPrice: 500_000));
+        var first = (await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running")).Members.Single();
+        var lost = devices.Single(d => d.Id == first.DeviceId);
+        var spare = devices.Single(d => d.Id != first.DeviceId);
+
+        ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(2));
+        await RentalTestKit.BeatAsync([spare]);
+        await fixture.Grains.GetGrain<IDeviceRelayGrain>(0).MarkSilentAsync(lost.Id, DeviceStatus.Offline, first.Since);
+        var moved = await _kit.WaitForAsync(id, c => c.Members.Count == 1 && c.Members[0].DeviceId == spare.Id, "its rank re-placed");
+
+        Assert.Equal(ClusterStatus.Running, moved.Status);
+        var past = Assert.Single(moved.PastMembers);
+        Assert.Equal(lost.Id, past.DeviceId);
+        Assert.True(past.Until <= first.Since + TimeSpan.FromSeconds(1), "the lost device is charged only until it was last heard from");
+
+        ClusterFixture.Clock.Advance(TimeSpan.FromHours(1));
+        var released = await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
+        Assert.Equal(450_000, released.Paid);
+        Assert.Equal(0, (await _kit.Ledger.BalanceAsync(lost.Owner, Token.IOSD)).Available);
+        Assert.Equal(450_000 - 1_125, (await _kit.Ledger.BalanceAsync(spare.Owner, Token.IOSD)).Available);
+    }
+
+    private async Task WaitForRunningAsync(IReadOnlyList<string> ids, int expected)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var clusters = await Task.WhenAll(ids.Select(id => _kit.Cluster(id).GetAsync()));
+            var running = clusters.Count(c => c!.Status == ClusterStatus.Running);
+            if (running == expected)
+            {
+                // Let in-flight placements finish: none may add a sixth.
+                var queue = await fixture.Grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey).ViewAsync(0);
+                if (queue.Placing == 0)
+                {
+                    return;
+                }
+            }
+
+            Assert.True(running <= expected, $"{running} clusters running, more than the {expected} that fit");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"only {running} of {expected} clusters placed");
+            await Task.Delay(20);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using Fabric.Clusters;
+using Fabric.Jobs;
+using Fabric.Money;
+using Fabric.Wallet;
+
+namespace Fabric.Tests.Rentals;
+
+[Collection(ClusterCollection.Name)]
+public sealed class JobExecutionTests(ClusterFixture fixture)
+{
+    private readonly RentalTestKit _kit = new(fixture);
+
+    private IWorkerInboxGrain Inbox(string id) => fixture.Grains.GetGrain<IWorkerInboxGrain>(id);
+
+    [Fact]
+    public async Task A_job_runs_each_rank_on_its_device_and_succeeds_when_every_rank_exits_0()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 2);
+        var jobId = RentalTestKit.NewId("j");
+
+        var submitted = await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sh", "-c", "echo hi"));
+        var orders = await ReceiveAsync(inbox, epoch, count: 2);
+
+        Assert.Equal(JobStatus.Starting, submitted.Status);
+        Assert.All(orders, o => Assert.Equal(WorkKind.Start, o.Kind));
+        Assert.Equal([0, 1], orders.Select(o => o.Rank).Order());
+        Assert.All(orders, o => Assert.Equal((2, 1, "10.0.0.7"), (o.WorldSize, o.Attempt, o.MasterAddr)));
+        Assert.All(orders, o => Assert.Equal(["sh", "-c", "echo hi"], o.Command));
+
+        foreach (var order in orders)
+        {
+            await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Started, pid: 100 + order.Rank));
+        }
+
+        Assert.Equal(JobStatus.Running, (await _kit.Job(jobId).GetAsync())!.Status);
+        await _kit.Job(jobId).AppendLogsAsync(orders[0].ReportToken, orders[0].Rank,
+            [new LogChunk { Sequence = 0, Rank = orders[0].Rank, Stream = OutputSource.Stdout, Text = "hi\n", At = ClusterFixture.Clock.GetUtcNow() }]);
+        foreach (var order in orders)
+        {
+            await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Exited, exitCode: 0));
+        }
+
+        var done = await _kit.Job(jobId).GetAsync();
+        Assert.Equal(JobStatus.Succeeded, done!.Status);
+        Assert.Equal(0, done.ExitCode);
+        var logs = await _kit.Job(jobId).ReadLogsAsync(0, 100, TimeSpan.Zero);
+        Assert.Contains(logs.Chunks, c => c.Text == "hi\n" && c.Stream == OutputSource.Stdout);
+        Assert.True(logs.Complete);
+    }
+
+    [Fact]
+    public async Task A_report_with_a_wrong_token_is_refused_and_changes_nothing()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
+        var jobId = RentalTestKit.NewId("j");
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "true"));
+        var order = (await ReceiveAsync(inbox, epoch, count: 1)).Single();
+
+        var error = await Assert.ThrowsAsync<FabricRejectedException>(() =>
+            _kit.Job(jobId).ReportAsync(Guid.NewGuid(), Report(order, RankEvent.Exited, exitCode: 0)));
+
+        Assert.Contains("token", error.Message, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Starting, (await _kit.Job(jobId).GetAsync())!.Status);
+    }
+
+    [Fact]
+    public async Task A_failing_rank_fails_the_job_and_stops_the_others()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 2);
+        var jobId = RentalTestKit.NewId("j");
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "false"));
+        var orders = await ReceiveAsync(inbox, epoch, count: 2);
+        var cursor = await CursorAsync(inbox, epoch);
+        foreach (var order in orders)
+        {
+            await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Started, pid: 1));
+        }
+
+        var failing = orders.Single(o => o.Rank == 1);
+        await _kit.Job(jobId).ReportAsync(failing.ReportToken, Report(failing, RankEvent.Exited, exitCode: 3));
+
+        var job = await _kit.Job(jobId).GetAsync();
+        Assert.Equal(JobStatus.Failed, job!.Status);
+        Assert.Equal(3, job.ExitCode);
+        Assert.Contains("rank 1 exited with code 3", job.Reason, StringComparison.Ordinal);
+        var stops = await ReceiveAsync(inbox, epoch, count: 1, cursor);
+        Assert.Equal((WorkKind.Stop, 0), (stops[0].Kind, stops[0].Rank));
+    }
+
+    [Fact]
+    public async Task Only_the_renter_may_cancel_and_cancelling_stops_every_rank()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 2);
+        var jobId = RentalTestKit.NewId("j");
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sleep", "100"));
+        await ReceiveAsync(inbox, epoch, count: 2);
+        var cursor = await CursorAsync(inbox, epoch);
+
+        var error = await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.Job(jobId).CancelAsync(RentalTestKit.Cancel(Keypair.Generate(), jobId)));
+        Assert.Contains("only", error.Message, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Starting, (await _kit.Job(jobId).GetAsync())!.Status);
+
+        var cancelled = await _kit.Job(jobId).CancelAsync(RentalTestKit.Cancel(renter, jobId));
+
+        Assert.Equal(JobStatus.Cancelled, cancelled.Status);
+        var stops = await ReceiveAsync(inbox, epoch, count: 2, cursor);
+        Assert.All(stops, s => Assert.Equal(WorkKind.Stop, s.Kind));
+    }
+
+    [Fact]
+    public async Task A_job_on_another_renters_cluster_is_refused()
+    {
+        var (_, clusterId, _, _) = await RunningClusterAsync(gpus: 1);
+        var mallory = await _kit.Ledger.FundedAsync(iosd: 1_000_000);
+        var jobId = RentalTestKit.NewId("j");
+
+        var error = await Assert.ThrowsAsync<FabricRejectedException>(() =>
+            _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(mallory, jobId, clusterId, "true")));
+
+        Assert.Contains("Only the renter", error.Message, StringComparison.Ordinal);
+        Assert.Null(await _kit.Job(jobId).GetAsync());
+    }
+
+    [Fact]
+    public async Task An_implicit_cluster_ends_with_its_job_and_charges_only_the_time_used()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 1, price: 360_000);
+        var inbox = RentalTestKit.NewId("inbox");
+        await devices[0].Grain.AttachWorkerAsync(devices[0].Session, inbox, "10.0.0.7");
+        var epoch = (await Inbox(inbox).PollAsync(Guid.Empty, 0, TimeSpan.Zero)).Epoch;
+        var renter = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var jobId = RentalTestKit.NewId("j");
+        var clusterId = Client.FabricClient.ImplicitClusterId(jobId);
+        await _kit.Cluster(clusterId).DeployAsync(RentalTestKit.Deploy(renter, clusterId, 1, model, hours: 2, maxPrice: 400_000, forJob: jobId));
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "true"));
+        var order = (await ReceiveAsync(inbox, epoch, count: 1)).Single();
+        await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Started, pid: 7));
+
+        ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(10));
+        await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Exited, exitCode: 0));
+
+        var cluster = await _kit.WaitForAsync(clusterId, c => c.Status == ClusterStatus.Released, "Released");
+        Assert.Equal(60_000, cluster.Paid); // 10 minutes at 0.36 IOSD/h
+        Assert.Equal((10_000_000 - 60_000 - 1_200, 0), await _kit.Ledger.BalanceAsync(renter, Token.IOSD));
+    }
+
+    private async Task<(Keypair Renter, string ClusterId, string Inbox, Guid Epoch)> RunningClusterAsync(int gpus)
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, gpus);
+        var inbox = RentalTestKit.NewId("inbox");
+        foreach (var device in devices)
+        {
+            await device.Grain.AttachWorkerAsync(device.Session, inbox, "10.0.0.7");
+        }
+
+        var epoch = (await Inbox(inbox).PollAsync(Guid.Empty, 0, TimeSpan.Zero)).Epoch;
+        var renter = await _kit.Ledger.FundedAsync(iosd: 100_000_000);
+        var clusterId = RentalTestKit.NewId("c");
+        await _kit.Cluster(clusterId).DeployAsync(RentalTestKit.Deploy(renter, clusterId, gpus, model, hours: 1, maxPrice: 500_000));
+        await _kit.WaitForAsync(clusterId, c => c.Status == ClusterStatus.Running, "Running");
+        return (renter, clusterId, inbox, epoch);
+    }
+
+    /// <summary>The inbox's newest sequence: orders after it are the ones still to come.</summary>
+    private async Task<long> CursorAsync(string inbox, Guid epoch) => (await Inbox(inbox).PollAsync(epoch, 0, TimeSpan.Zero)).Cursor;
+
+    private async Task<List<WorkOrder>> ReceiveAsync(string inbox, Guid epoch, int count, long cursor = 0)
+    {
+        var orders = new List<WorkOrder>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (orders.Count < count)
+        {
+            var batch = await Inbox(inbox).PollAsync(epoch, cursor, TimeSpan.FromSeconds(2));
+            Assert.Equal(epoch, batch.Epoch);
+            orders.AddRange(batch.Orders);
+            cursor = batch.Cursor;
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"only {orders.Count} of {count} orders arrived");
+        }
+
+        return orders;
+    }
+
+    private static RankReport Report(WorkOrder order, RankEvent kind, int? pid = null, int? exitCode = null) => new()
+    {
+        JobId = order.JobId, Rank = order.Rank, Attempt = order.Attempt, Event = kind, Pid = pid, ExitCode = exitCode,
+    };
+}
