@@ -17,7 +17,16 @@ public sealed class CliOutput(bool json, IAnsiConsole console, TextWriter stdout
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>The same shape on one line: one document per line for streams (watching, following, logs).</summary>
+    public static readonly JsonSerializerOptions JsonLineOptions = new(JsonOptions) { WriteIndented = false };
+
     public bool Json { get; } = json;
+
+    /// <summary>Standard output, for raw text (a job's output) and JSON lines.</summary>
+    public TextWriter Out => stdout;
+
+    /// <summary>Standard error, for raw text (a job's stderr).</summary>
+    public TextWriter Err => stderr;
 
     public IAnsiConsole Console { get; } = console;
 
@@ -32,6 +41,13 @@ public sealed class CliOutput(bool json, IAnsiConsole console, TextWriter stdout
         {
             human(Console);
         }
+    }
+
+    /// <summary>Writes <paramref name="value"/> as one line of JSON (one document per line, for scripts reading a stream).</summary>
+    public void JsonLine<T>(T value)
+    {
+        stdout.WriteLine(JsonSerializer.Serialize(value, JsonLineOptions));
+        stdout.Flush();
     }
 
     /// <summary>Reports a failure on stderr: a sentence, or {"error": {...}} with --json.</summary>

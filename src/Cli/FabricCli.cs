@@ -28,7 +28,9 @@ public static class FabricCli
         root.Subcommands.Add(StatusCommand.Create(services));
         root.Subcommands.Add(DeviceCommands.Create(services));
         root.Subcommands.Add(DeviceCommands.Pool(services));
+        root.Subcommands.Add(ClusterCommands.Create(services));
         root.Subcommands.Add(JobCommands.Create(services));
+        root.Subcommands.Add(ClusterCommands.Queue(services));
 
         var wallet = new Command("wallet", "Create and recover keypairs, see balances, send and receive tokens");
         WalletKeyCommands.AddTo(wallet, services);

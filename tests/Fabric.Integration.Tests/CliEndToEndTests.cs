@@ -44,6 +44,7 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
         Assert.Equal(fixture.Silo.Settings.GatewayPort, silo.GetProperty("gatewayPort").GetInt32());
         Assert.Equal($"127.0.0.1:{fixture.Silo.Settings.SiloPort}", silo.GetProperty("address").GetString());
         Assert.True(json.GetProperty("devices").GetInt32() >= 0);
+        Assert.True(json.GetProperty("clustersWaiting").GetInt32() >= 0);
     }
 
     [Fact]
@@ -124,36 +125,15 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
         Assert.All(refreshes, line => Assert.True(JsonDocument.Parse(line).RootElement.GetProperty("total").GetInt32() >= 1));
     }
 
-    [Fact]
-    public async Task A_job_submitted_through_the_cli_keeps_its_command_and_can_be_followed()
-    {
-        var id = $"job-{Guid.NewGuid():N}"[..16];
-
-        var submitted = await Cli("job", "submit", "--id", id, "--renter", "bob", "--gpus", "2", "--model", "A100,H100",
-            "--json", "--", "sh", "-c", "echo $FABRIC_RANK --flag");
-        var status = await Cli("job", "status", id, "--json");
-        var listed = await Cli("job", "list", "--json");
-        var watched = await Cli("job", "status", id, "--watch", "--timeout", "2", "--json");
-
-        Assert.Equal(0, submitted.ExitCode);
-        var job = submitted.Json();
-        Assert.Equal(["sh", "-c", "echo $FABRIC_RANK --flag"], job.GetProperty("command").EnumerateArray().Select(a => a.GetString()));
-        Assert.Equal(["A100", "H100"], job.GetProperty("models").EnumerateArray().Select(a => a.GetString()));
-        Assert.Equal("Queued", job.GetProperty("status").GetString());
-        Assert.Equal(submitted.Stdout, status.Stdout);
-        Assert.Equal(id, listed.Json().GetProperty("items")[0].GetProperty("id").GetString());
-        Assert.Equal(0, watched.ExitCode);
-        var update = Assert.Single(watched.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal("Queued", JsonDocument.Parse(update).RootElement.GetProperty("status").GetString());
-    }
-
     [Theory]
     [InlineData("must not be negative", "device", "register", "--gpu-uuid", "GPU-x", "--model", "X", "--vram-gib", "24", "--region", "eu", "--price", "-1", "--keypair", "supplier.json")]
     [InlineData("outside 256 MiB", "device", "register", "--gpu-uuid", "GPU-y", "--model", "X", "--vram-gib", "10240", "--region", "eu", "--price", "1", "--keypair", "supplier.json")]
     [InlineData("No device has id 'gpu-0'", "device", "rename", "gpu-0", "new-name", "--keypair", "supplier.json")]
     [InlineData("No device has id 'nope'", "device", "show", "nope")]
     [InlineData("No job has id 'nope'", "job", "status", "nope")]
-    [InlineData("GPUs must be between 1 and 512", "job", "submit", "--renter", "r", "--gpus", "0", "--", "true")]
+    [InlineData("No cluster has id 'nope'", "cluster", "status", "nope")]
+    [InlineData("No GPU on the network matches NoSuchGpu-9000", "cluster", "deploy", "--model", "NoSuchGpu-9000", "--hours", "1", "--keypair", "supplier.json")]
+    [InlineData("No GPU on the network matches NoSuchGpu-9000", "job", "submit", "--model", "NoSuchGpu-9000", "--keypair", "supplier.json", "--", "true")]
     public async Task Rejected_requests_exit_1_with_a_clear_json_error(string message, params string[] arguments)
     {
         // --json first: after "--" it would belong to the job's command.
@@ -171,6 +151,9 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
     [InlineData("device", "register", "--model", "a")]
     [InlineData("status", "--bogus")]
     [InlineData("device", "list", "--take", "many")]
+    [InlineData("cluster", "deploy", "--gpus", "2")]
+    [InlineData("cluster", "deploy", "--hours", "1", "--max-price", "a-lot")]
+    [InlineData("job", "submit", "--cluster", "c")]
     public async Task Usage_errors_exit_64(params string[] arguments)
     {
         var result = await Cli(arguments);
@@ -219,15 +202,18 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Exit codes: 0 ok, 1 request rejected, 2 cannot reach Fabric, 64 bad command line.", result.Stdout, StringComparison.Ordinal);
-        foreach (var command in new[] { "status", "device", "job" })
+        foreach (var command in new[] { "status", "device", "cluster", "job", "queue" })
         {
             Assert.Contains(command, result.Stdout, StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public async Task The_partner_app_sample_submits_a_job_and_watches_it()
+    public async Task The_partner_app_sample_creates_its_keypair_and_reports_a_refusal_clearly()
     {
+        // No GPU of this model exists: the network refuses the job's cluster before holding anything, and the sample
+        // says so and exits 1 instead of crashing.
+        var keypair = Path.Combine(fixture.WorkDir, $"partner-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -236,15 +222,20 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
             WorkingDirectory = fixture.WorkDir,
         };
         start.ArgumentList.Add(Paths.PartnerAppDll);
+        start.ArgumentList.Add($"--keypair={keypair}");
+        start.ArgumentList.Add("--model=NoSuchGpu-9000");
         start.ArgumentList.Add("--watch-seconds=2");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
 
-        Assert.True(process.ExitCode == 0, await stderr);
-        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.StartsWith("Submitted job-", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains(": Queued (Waiting for placement", StringComparison.Ordinal));
+        var errors = await stderr;
+        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}\n{await stdout}\n{errors}");
+        Assert.Contains("Fabric refused the job: No GPU on the network matches NoSuchGpu-9000", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+        Assert.True(File.Exists(keypair));
+        var address = Wallet.KeypairFile.Read(keypair).Address.ToString();
+        Assert.Contains($"Renter {address}", await stdout, StringComparison.Ordinal);
     }
 }

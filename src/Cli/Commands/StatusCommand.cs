@@ -10,7 +10,7 @@ public static class StatusCommand
     public static Command Create(CliServices services)
     {
         var all = new Option<bool>("--all") { Description = "Also list silos that have died or stopped" };
-        var command = new Command("status", "Show the cluster: its silos and their status, and counts of devices and jobs") { all };
+        var command = new Command("status", "Show the network: its silos and their status, its devices, and clusters waiting for GPUs") { all };
         command.SetAction((parse, ct) => services.RunAsync(parse, async (client, output) =>
         {
             var status = await client.GetStatusAsync(parse.GetValue(all), ct);
@@ -34,8 +34,9 @@ public static class StatusCommand
                     ? ""
                     : " (" + string.Join(", ", status.DevicesByStatus.OrderBy(p => p.Key).Select(p => $"{p.Value} {p.Key}")) + ")";
                 console.MarkupLine(CultureInfo.InvariantCulture,
-                    "Network [bold]{0}[/]   Devices: [bold]{1}[/]{2}   Jobs: [bold]{3}[/]   (via {4})",
-                    Markup.Escape(status.NetworkId), status.Devices, byStatus, status.Jobs, Markup.Escape(client.Discovery.Description));
+                    "Network [bold]{0}[/]   Devices: [bold]{1}[/]{2}   Clusters waiting: [bold]{3}[/], placed: {4}   (via {5})",
+                    Markup.Escape(status.NetworkId), status.Devices, byStatus, status.ClustersWaiting, status.ClustersPlaced,
+                    Markup.Escape(client.Discovery.Description));
             });
             return ExitCodes.Ok;
         }, ct));
