@@ -79,6 +79,7 @@ try
     {
         var session = await devices[i].ConnectAsync(fleet.ConnectRequest(i, networkId));
         fleet.Sessions[i] = session.Token;
+        fleet.Shards[i] = session.Shard;
         if (session.Challenge is { } challenge)
         {
             InterlockedMax(ref lastDeadlineTicks, challenge.Deadline.UtcTicks);
@@ -97,11 +98,13 @@ try
         await Task.Delay(wait, stop.Token);
     }
 
+    var shards = Enumerable.Range(0, silo.Pool.Shards).Select(s => client.GetGrain<IPoolShardGrain>(s)).ToArray();
     var clock = Stopwatch.StartNew();
     Task Heartbeat(long k)
     {
         var i = (int)(k % n);
-        return devices[i].HeartbeatAsync(fleet.Sessions[i], fleet.Beat(i, options.UtilJitter, clock.ElapsedMilliseconds));
+        // As a worker does: to the pool shard its session named.
+        return shards[fleet.Shards[i]].HeartbeatAsync(fleet.Ids[i], fleet.Sessions[i], fleet.Beat(i, options.UtilJitter, clock.ElapsedMilliseconds));
     }
 
     Progress($"(3) heartbeats round-robin, {options.Concurrency} in flight: warm-up {options.WarmupSeconds} s and at least two passes over every device, then {options.DurationSeconds} s measured ...");

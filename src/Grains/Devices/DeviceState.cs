@@ -26,4 +26,13 @@ public sealed record DeviceState
 
     [Id(6)] public long BytesIn { get; init; }
     [Id(7)] public long BytesOut { get; init; }
+
+    /// <summary>
+    /// The open worker session (Guid.Empty for none): stored so that challenge answers and the shard's forwarded
+    /// heartbeats are still accepted after this grain was collected and activated again.
+    /// </summary>
+    [Id(8)] public Guid Session { get; init; }
+
+    /// <summary>Start of the open uptime span (Online or Busy since, or since the last hourly write); null when down.</summary>
+    [Id(9)] public DateTimeOffset? OnlineSince { get; init; }
 }
