@@ -431,7 +431,25 @@ public sealed class PoolShardIndex
             Model = _models.Intern(summary.Model).Id,
             Region = _regions.Intern(summary.Region).Id,
             Owner = _owners.Intern(summary.Owner).Id,
+            IdHigh = IdPrefix(summary.Id, 0),
+            IdLow = IdPrefix(summary.Id, 4),
         };
+    }
+
+    /// <summary>
+    /// Four UTF-16 code units of <paramref name="id"/> from <paramref name="start"/>, big-endian, zero-padded: two of
+    /// these order ids as <see cref="string.CompareOrdinal(string, string)"/> does their first eight characters (a
+    /// shorter id pads with zeros and sorts first), so most id comparisons never read the strings.
+    /// </summary>
+    private static ulong IdPrefix(string id, int start)
+    {
+        ulong prefix = 0;
+        for (var i = start; i < start + 4; i++)
+        {
+            prefix = (prefix << 16) | (i < id.Length ? id[i] : 0u);
+        }
+
+        return prefix;
     }
 
     /// <summary>The summary with the shard's own instances of its model, region and owner strings (a copy only when they differ).</summary>
@@ -515,6 +533,10 @@ public sealed class PoolShardIndex
         public int Region;
         public int Owner;
         public bool HasFreeGpu;
+
+        /// <summary>The id's first eight characters (<see cref="IdPrefix"/>), for ordering without the string.</summary>
+        public ulong IdHigh;
+        public ulong IdLow;
     }
 
     /// <summary>A device's session and liveness, which the scan never reads.</summary>
@@ -550,7 +572,7 @@ public sealed class PoolShardIndex
             && (models is null || models[k.Model]);
     }
 
-    /// <summary><see cref="PoolFilter.Comparer"/> on slots: price and tier from the keys, the id string only to break a tie.</summary>
+    /// <summary><see cref="PoolFilter.Comparer"/> on slots: price, tier and id prefix from the keys, the id string only to break a tie of those.</summary>
     private readonly struct SlotOrder(Keys[] keys, DeviceSummary[] summaries, PoolSort sort)
     {
         public int Compare(int a, int b)
@@ -563,7 +585,23 @@ public sealed class PoolShardIndex
                 PoolSort.Tier => x.Tier != y.Tier ? y.Tier.CompareTo(x.Tier) : x.Price.CompareTo(y.Price),
                 _ => 0,
             };
-            return c != 0 ? c : string.CompareOrdinal(summaries[a].Id, summaries[b].Id);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            // Ids: the eight-character prefixes first; the strings only when those are equal.
+            if (x.IdHigh != y.IdHigh)
+            {
+                return x.IdHigh < y.IdHigh ? -1 : 1;
+            }
+
+            if (x.IdLow != y.IdLow)
+            {
+                return x.IdLow < y.IdLow ? -1 : 1;
+            }
+
+            return Math.Sign(string.CompareOrdinal(summaries[a].Id, summaries[b].Id));
         }
     }
 

@@ -100,14 +100,17 @@ public sealed class PoolShardIndexProperties
     {
         var now = DateTimeOffset.UnixEpoch;
         var index = new PoolShardIndex();
-        var added = c.Devices.Select((d, i) => Of($"d{i:D3}", d.Spec)).ToList();
+        // Ids that differ early, share an eight-character prefix, or are a prefix of another: the index orders by
+        // prefix first and by the string only when prefixes tie.
+        var added = c.Devices.Select((d, i) => Of((i % 3) switch { 0 => $"d{i:D3}", 1 => $"gpu-abcd{i % 7}", _ => $"gpu-abcd{i % 7}{i}" }, d.Spec))
+            .DistinctBy(d => d.Id).ToList();
         foreach (var summary in added)
         {
             index.Upsert(summary, now);
         }
 
         var final = new List<DeviceSummary>();
-        for (var i = 0; i < c.Devices.Count; i++)
+        for (var i = 0; i < added.Count; i++)
         {
             switch (c.Devices[i].Fate)
             {
