@@ -38,6 +38,7 @@ internal sealed class Fleet
         Parallel.For(0, owners, i => _owners[i] = Keypair.Generate());
         Ids = new string[devices];
         Sessions = new Guid[devices];
+        Shards = new int[devices];
         VramMib = new int[devices];
         UsualLoad = new byte[devices];
         Parallel.For(0, devices, i =>
@@ -55,6 +56,9 @@ internal sealed class Fleet
 
     /// <summary>Session tokens from connect; empty until then.</summary>
     public Guid[] Sessions { get; }
+
+    /// <summary>The pool shard each session sends its heartbeats to.</summary>
+    public int[] Shards { get; }
 
     public int[] VramMib { get; }
 

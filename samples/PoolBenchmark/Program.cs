@@ -36,6 +36,7 @@ void Progress(string line) =>
     // Standard error, so that standard output is only the table or the JSON.
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{started.Elapsed:mm\\:ss}] {line}"));
 
+var deviceGrainsActive = 0;
 var work = Path.Combine(Path.GetTempPath(), $"fabric-poolbench-{Guid.NewGuid():N}");
 BenchSilo? silo = null;
 try
@@ -79,6 +80,7 @@ try
     {
         var session = await devices[i].ConnectAsync(fleet.ConnectRequest(i, networkId));
         fleet.Sessions[i] = session.Token;
+        fleet.Shards[i] = session.Shard;
         if (session.Challenge is { } challenge)
         {
             InterlockedMax(ref lastDeadlineTicks, challenge.Deadline.UtcTicks);
@@ -97,19 +99,56 @@ try
         await Task.Delay(wait, stop.Token);
     }
 
+    var shards = Enumerable.Range(0, silo.Pool.Shards).Select(s => client.GetGrain<IPoolShardGrain>(s)).ToArray();
     var clock = Stopwatch.StartNew();
     Task Heartbeat(long k)
     {
         var i = (int)(k % n);
-        return devices[i].HeartbeatAsync(fleet.Sessions[i], fleet.Beat(i, options.UtilJitter, clock.ElapsedMilliseconds));
+        // As a worker does: to the pool shard its session named.
+        return shards[fleet.Shards[i]].HeartbeatAsync(fleet.Ids[i], fleet.Sessions[i], fleet.Beat(i, options.UtilJitter, clock.ElapsedMilliseconds));
     }
 
     Progress($"(3) heartbeats round-robin, {options.Concurrency} in flight: warm-up {options.WarmupSeconds} s and at least two passes over every device, then {options.DurationSeconds} s measured ...");
     var heartbeats = await Load.TimedAsync("heartbeats", options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds), 2L * n,
         TimeSpan.FromSeconds(options.DurationSeconds), Heartbeat, calls, Progress, stop.Token, yieldBetweenCalls: options.Yield);
     Progress(string.Create(CultureInfo.InvariantCulture, $"  {heartbeats.PerSecond:N0} heartbeats/s, p50 {heartbeats.P50Ms:0.00} ms, p99 {heartbeats.P99Ms:0.00} ms"));
+    // Steady state: devices keep beating at the fleet's rate while their grains, idle since connect, are collected
+    // (DeviceGrain.IdleMinutes, checked once per collection quantum). Measure memory in that state, as a silo runs.
+    var settleRate = n / silo.Pool.HeartbeatInterval.TotalSeconds;
+    // Collection takes a while after the age limit: the collector deactivates each quantum's grains as one batch.
+    var settleLimit = TimeSpan.FromMinutes((2 * DeviceGrain.IdleMinutes) + 4);
+    Progress($"(3b) heartbeats at {settleRate:N0}/s until idle device grains are collected (at most {settleLimit.TotalMinutes:0} min) ...");
+    using (var settled = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
+    {
+        var settle = Load.TimedAsync("heartbeats (settling)", options.Concurrency, TimeSpan.Zero, 0, settleLimit, Heartbeat, calls, _ => { },
+            settled.Token, ratePerSecond: settleRate);
+        var management = client.GetGrain<Orleans.Runtime.IManagementGrain>(0);
+        var waited = Stopwatch.StartNew();
+        while (!settle.IsCompleted)
+        {
+            await Task.WhenAny(settle, Task.Delay(TimeSpan.FromSeconds(10), stop.Token));
+            var active = await DeviceActivationsAsync(management);
+            Progress($"  {waited.Elapsed.TotalSeconds:0} s: {active:N0} device grains active");
+            if (active <= n / 100)
+            {
+                break;
+            }
+        }
+
+        settled.Cancel();
+        try
+        {
+            await settle;
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+        }
+
+        deviceGrainsActive = await DeviceActivationsAsync(management);
+    }
+
     var counts = await pool.CountsAsync();
-    memory.Add(MemorySnapshot.Take("registered + heartbeats (target)"));
+    memory.Add(MemorySnapshot.Take($"registered + heartbeats (target; {deviceGrainsActive:N0} device grains active)"));
     memory.Add(MemorySnapshot.Take("  same, after an aggressive GC", aggressive: true));
     if (options.HoldSeconds > 0)
     {
@@ -224,6 +263,11 @@ static void InterlockedMax(ref long target, long value)
     {
     }
 }
+
+static async Task<int> DeviceActivationsAsync(Orleans.Runtime.IManagementGrain management) =>
+    (await management.GetSimpleGrainStatistics())
+        .Where(s => s.GrainType.Contains(nameof(DeviceGrain), StringComparison.Ordinal))
+        .Sum(s => s.ActivationCount);
 
 static void RequireNoErrors(PhaseResult phase)
 {

@@ -29,8 +29,12 @@ public sealed partial class FabricClient
         return await CallAsync(c => c.GetGrain<IDeviceGrain>(deviceId).ConnectAsync(request), cancellationToken);
     }
 
-    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat, CancellationToken cancellationToken = default) =>
-        CallAsync(c => c.GetGrain<IDeviceGrain>(deviceId).HeartbeatAsync(session, beat), cancellationToken);
+    /// <summary>
+    /// One heartbeat on an open session, sent to the pool shard the session names (<see cref="DeviceSession.Shard"/>):
+    /// the shard keeps live health, so the device's grain is not woken for every beat.
+    /// </summary>
+    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, int shard, Guid session, Heartbeat beat, CancellationToken cancellationToken = default) =>
+        CallAsync(c => c.GetGrain<IPoolShardGrain>(shard).HeartbeatAsync(deviceId, session, beat), cancellationToken);
 
     public Task<IReadOnlyList<int>> SubmitChallengeRootAsync(
         string deviceId, Guid session, Guid challengeId, byte[] root, CancellationToken cancellationToken = default) =>

@@ -11,6 +11,9 @@ public sealed record DeviceSession
     [Id(1)] public required DeviceStatus Status { get; init; }
     [Id(2)] public required TimeSpan HeartbeatInterval { get; init; }
     [Id(3)] public required ChallengeData? Challenge { get; init; }
+
+    /// <summary>The pool shard (an <see cref="IPoolShardGrain"/> key) that takes this device's heartbeats.</summary>
+    [Id(4)] public required int Shard { get; init; }
 }
 
 /// <summary>A verification challenge: solve, commit to a Merkle root, then open the leaves the silo samples.</summary>
@@ -55,6 +58,16 @@ public sealed record HeartbeatReply
 {
     [Id(0)] public required DeviceStatus Status { get; init; }
     [Id(1)] public required ChallengeData? Challenge { get; init; }
+}
+
+/// <summary>A device grain's answer to a heartbeat its pool shard passed on: the reply for the worker, and when to pass the next one.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.ForwardedBeatReply")]
+public sealed record ForwardedBeatReply
+{
+    [Id(0)] public required HeartbeatReply Reply { get; init; }
+
+    /// <summary>Heartbeats before this time stay in the shard (unless the device is Verifying, Unhealthy or Offline).</summary>
+    [Id(1)] public required DateTimeOffset WakeAt { get; init; }
 }
 
 /// <summary>One status change, with its cause.</summary>

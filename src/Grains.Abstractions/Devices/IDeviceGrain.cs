@@ -5,7 +5,7 @@ namespace Fabric.Devices;
 
 /// <summary>
 /// One GPU, keyed by its device id (derived from the owner's address and the GPU UUID). Changes are signed by the
-/// owner; heartbeats and challenge answers carry the session token the signed connect returned.
+/// owner; heartbeats (sent to the device's pool shard) and challenge answers carry the session token the signed connect returned.
 /// </summary>
 [Alias("fabric.IDeviceGrain")]
 public interface IDeviceGrain : IGrainWithStringKey
@@ -18,9 +18,12 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Connect")]
     Task<DeviceSession> ConnectAsync(SignedEnvelope request);
 
-    /// <summary>Live health; kept in memory. Returns the status and a challenge when one is due.</summary>
-    [Alias("Heartbeat")]
-    Task<HeartbeatReply> HeartbeatAsync(Guid session, Heartbeat beat);
+    /// <summary>
+    /// A heartbeat the device's pool shard passed on because this grain must act on it (workers send heartbeats to
+    /// <see cref="IPoolShardGrain.HeartbeatAsync"/>), with the traffic the shard counted since the last one it passed.
+    /// </summary>
+    [Alias("ForwardedHeartbeat"), SiloOnly]
+    Task<ForwardedBeatReply> ForwardedHeartbeatAsync(Guid session, Heartbeat beat, long bytesIn, long bytesOut);
 
     /// <summary>Commits to a challenge's Merkle root; returns the leaf indices the worker must open.</summary>
     [Alias("ChallengeRoot")]

@@ -71,9 +71,21 @@ public sealed record PoolCounts
     [Id(4)] public required int Simulated { get; init; }
 }
 
+/// <summary>What the pool shard holds live for a device: its latest heartbeat, when it was last heard from, and whether a worker session is open.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.DeviceLive")]
+public sealed record DeviceLive
+{
+    public static readonly DeviceLive Unknown = new() { LastHeartbeat = null, LastSeenAt = null, SessionOpen = false };
+
+    [Id(0)] public required Heartbeat? LastHeartbeat { get; init; }
+    [Id(1)] public required DateTimeOffset? LastSeenAt { get; init; }
+    [Id(2)] public required bool SessionOpen { get; init; }
+}
+
 /// <summary>
 /// One shard of the pool index (key 0..Shards-1; a device's shard is a stable hash of its id). Holds the summaries
-/// of its devices and sweeps them for silence.
+/// of its devices, takes their heartbeats (workers send them here, not to the device grains, so that idle device grains
+/// can be collected), and sweeps them for silence.
 /// </summary>
 [Alias("fabric.IPoolShardGrain")]
 public interface IPoolShardGrain : IGrainWithIntegerKey
@@ -92,6 +104,25 @@ public interface IPoolShardGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Touch"), SiloOnly, Orleans.Concurrency.OneWay]
     Task TouchAsync(DeviceSummary summary, DateTimeOffset at);
+
+    /// <summary>
+    /// Opens a worker session (from the device grain's signed connect): replaces the summary, counts the device as heard
+    /// from, and passes heartbeats on to the device grain from <paramref name="wakeAt"/> on.
+    /// </summary>
+    [Alias("OpenSession"), SiloOnly]
+    Task OpenSessionAsync(DeviceSummary summary, Guid session, DateTimeOffset wakeAt);
+
+    /// <summary>
+    /// Live health of a device with an open session (the token from <see cref="IDeviceGrain.ConnectAsync"/>, the shard
+    /// from <see cref="DeviceSession.Shard"/>). Kept in memory; passed on to the device grain only when it must act (a
+    /// challenge, a status to restore, an hour of uptime to write). Returns the status and a challenge when one is due.
+    /// </summary>
+    [Alias("Heartbeat")]
+    Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat);
+
+    /// <summary>The device's latest heartbeat, last contact and whether a session is open.</summary>
+    [Alias("Liveness"), SiloOnly]
+    Task<DeviceLive> LivenessAsync(string deviceId);
 
     /// <summary>Marks devices silent for too long Unhealthy or Offline and tells their grains.</summary>
     [Alias("Sweep"), SiloOnly]

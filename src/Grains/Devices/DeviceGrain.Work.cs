@@ -36,9 +36,11 @@ public sealed partial class DeviceGrain
             return Refused($"device is {device.Status}");
         }
 
-        if (_session == Guid.Empty || now - (_lastSeen ?? DateTimeOffset.MinValue) >= pool.Value.UnhealthyAfter)
+        // Liveness is the shard's to judge (it takes the heartbeats, and its sweep turns a silent Online device
+        // Unhealthy); without an open session there is certainly no worker to run anything.
+        if (state.State.Session == Guid.Empty)
         {
-            return Refused("no worker heard from lately");
+            return Refused("no worker connected");
         }
 
         _lease = new PendingLease(Guid.NewGuid(), clusterId, rank, now + ttl);

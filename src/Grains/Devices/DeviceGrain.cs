@@ -11,10 +11,14 @@ namespace Fabric.Devices;
 
 /// <summary>
 /// One GPU. Persisted: spec, owner, price, region, verification and tier, reputation, status history, uptime per
-/// hour. In memory only: the worker session, the latest heartbeat, a pending challenge. Heartbeats never write to the
-/// database; the pool shard learns of changes (coalesced) and of liveness (a touch every few seconds), and its sweep
-/// tells this grain when heartbeats stop, so no timer runs per device.
+/// hour, the open worker session and since when the device is up. In memory only: a pending challenge. Heartbeats go
+/// to the device's pool shard, which keeps the latest one and the liveness, and passes a heartbeat on to this grain
+/// only when it must act (a status to restore, a challenge to issue or settle, an hour of uptime to write); its sweep
+/// tells this grain when heartbeats stop. So no timer runs per device, and a connected but quiet device's grain is
+/// collected after <see cref="IdleMinutes"/> minutes instead of staying active for every heartbeat: with 100,000
+/// devices that is most of a silo's memory.
 /// </summary>
+[CollectionAgeLimit(Minutes = IdleMinutes)]
 public sealed partial class DeviceGrain(
     [PersistentState("device", "fabric")] IPersistentState<DeviceState> state,
     IOptions<NetworkOptions> network,
@@ -22,16 +26,19 @@ public sealed partial class DeviceGrain(
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
+    /// <summary>Minutes without a call before the grain is collected (it re-activates from storage on the next call).</summary>
+    public const int IdleMinutes = 2;
+
+    /// <summary>Spread of the hourly uptime write after the hour turns, so that a fleet's grains do not all wake at once.</summary>
+    private const int HourlyWakeSpreadSeconds = 600;
+
     private const int HistoryLimit = 100;
     private const int UptimeHoursKept = 48;
 
     private readonly SignedRequestGate _gate = new(network.Value, time);
     private readonly DeviceChallenges _challenges = new(pool.Value, time);
-    private Guid _session;
     private Heartbeat? _lastBeat;
     private DateTimeOffset? _lastSeen;
-    private DateTimeOffset _lastTouch = DateTimeOffset.MinValue;
-    private DateTimeOffset? _onlineSince;
     private DeviceSummary? _published;
     private PendingChallenge? _challenge;
     private IPoolShardGrain? _shard;
@@ -41,18 +48,24 @@ public sealed partial class DeviceGrain(
     private DeviceDetails? Device => state.State.Device;
 
     // Resolved once per activation: GetGrain resolves the interface by reflection, measurable on the heartbeat path.
-    private IPoolShardGrain Shard => _shard ??= GrainFactory.GetGrain<IPoolShardGrain>(PoolShards.Of(this.GetPrimaryKeyString(), pool.Value.Shards));
+    private IPoolShardGrain Shard => _shard ??= GrainFactory.GetGrain<IPoolShardGrain>(ShardIndex);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private int ShardIndex => PoolShards.Of(this.GetPrimaryKeyString(), pool.Value.Shards);
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // After a failover the persisted status may say Online while nobody is connected: count uptime from now,
-        // and let the sweep (or a reconnect) settle the truth.
-        if (Device?.Status is DeviceStatus.Online or DeviceStatus.Busy)
+        // Traffic the shard handed over lives only here until the next write: keep it across the collection.
+        if (_pendingBytesIn + _pendingBytesOut > 0 && Device is not null)
         {
-            _onlineSince = time.GetUtcNow();
+            try
+            {
+                await WriteStateAsync(s => s);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogTrafficLost(logger, this.GetPrimaryKeyString(), e.Message);
+            }
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<DeviceDetails> RegisterAsync(SignedEnvelope request)
@@ -73,13 +86,13 @@ public sealed partial class DeviceGrain(
             DeviceRules.Require(existing.Owner == signer.ToString(), $"Device '{id}' belongs to another owner.");
             if (existing.Spec == spec)
             {
-                return Live(existing);
+                return await LiveAsync(existing);
             }
 
             // A changed spec (new driver, moved machine) must be shown again before it is trusted.
             var respecified = existing with { Spec = spec, Tier = DeviceTier.Unverified, MeasuredHashesPerSecond = 0, VerifiedAt = null };
             await SaveAsync(respecified, DeviceStatus.Registered, "the spec changed: verification needed again");
-            return Live(Device!);
+            return await LiveAsync(Device!);
         }
 
         var now = time.GetUtcNow();
@@ -101,7 +114,7 @@ public sealed partial class DeviceGrain(
         };
         await SaveAsync(device, DeviceStatus.Registered, "registered");
         LogRegistered(logger, id, spec.Model, spec.VramMib, spec.Region, device.Owner, spec.Simulated);
-        return Live(device);
+        return await LiveAsync(Device!);
     }
 
     public async Task<DeviceSession> ConnectAsync(SignedEnvelope request)
@@ -111,7 +124,7 @@ public sealed partial class DeviceGrain(
         DeviceRules.Require(device.Status != DeviceStatus.Removed, $"Device '{device.Id}' was removed; register it again first.");
 
         var now = time.GetUtcNow();
-        _session = Guid.NewGuid();
+        var session = Guid.NewGuid();
         _lastSeen = now;
         var (status, reason) = device.Status switch
         {
@@ -127,29 +140,29 @@ public sealed partial class DeviceGrain(
         }
 
         var connections = Bounded(state.State.Connections, Change(device.Status, status, "worker connected", now));
-        await SaveAsync(device, status, reason, s => s with { Connections = connections, SeenRequests = Remember(s.SeenRequests, verified) });
-        Touch(now, force: true);
+        await SaveAsync(device, status, reason,
+            s => s with { Connections = connections, SeenRequests = Remember(s.SeenRequests, verified), Session = session });
+        // The shard takes the heartbeats from here on; it checks them against this session.
+        await Shard.OpenSessionAsync(SummaryOf(Device!), session, WakeAt(now));
         return new DeviceSession
         {
-            Token = _session,
+            Token = session,
             Status = Device!.Status,
             HeartbeatInterval = pool.Value.HeartbeatInterval,
             Challenge = _challenge?.Data,
+            Shard = ShardIndex,
         };
     }
 
-    public async Task<HeartbeatReply> HeartbeatAsync(Guid session, Heartbeat beat)
+    public async Task<ForwardedBeatReply> ForwardedHeartbeatAsync(Guid session, Heartbeat beat, long bytesIn, long bytesOut)
     {
+        // The shard checked the session and the values; a session replaced meanwhile is refused all the same.
         var device = RequireSession(session);
-        DeviceRules.Require(beat.UtilizationPct is >= 0 and <= 100 && beat.TemperatureC is >= -50 and <= 150
-                            && beat.PowerW is >= 0 and <= 10_000 && beat.FreeVramMib >= 0 && beat.FreeVramMib <= device.Spec.VramMib
-                            && beat.BytesIn >= 0 && beat.BytesOut >= 0,
-            "Heartbeat values are out of range (utilisation 0-100, temperature -50-150 °C, power 0-10000 W, free VRAM within the GPU).");
-
         var now = time.GetUtcNow();
-        var previous = _lastBeat;
         _lastBeat = beat;
         _lastSeen = now;
+        _pendingBytesIn += bytesIn;
+        _pendingBytesOut += bytesOut;
 
         if (_challenge is { Root: null } pending && now > pending.Spec.Deadline)
         {
@@ -168,22 +181,31 @@ public sealed partial class DeviceGrain(
                 await SaveAsync(device, state.State.Assignment is null ? DeviceStatus.Online : DeviceStatus.Busy, "heartbeats resumed");
             }
         }
+        else if (device.Status == DeviceStatus.Verifying && _challenge is null)
+        {
+            // This grain was collected (or moved) with the challenge it had sent: send a new one.
+            _challenge = _challenges.Issue(device.Spec.Model, device.Spec.Simulated);
+        }
         else if (device.Status is DeviceStatus.Online or DeviceStatus.FailedVerification
                  && _challenge is null && state.State.ReverifyAt is { } due && now >= due)
         {
             // Re-verification at a random time; a device that failed gets another chance after the same kind of wait.
             _challenge = _challenges.Issue(device.Spec.Model, device.Spec.Simulated);
         }
-        else if (_onlineSince is { } since && HourOf(since) != HourOf(now))
+        else if (state.State.OnlineSince is { } since && HourOf(since) != HourOf(now))
         {
-            // Uptime is written once an hour per device, when the hour turns, with the traffic counters.
-            await WriteStateAsync(s => s with { Device = s.Device });
+            // Uptime is written once an hour per device, after the hour turns, with the traffic counters.
+            await WriteStateAsync(s => s);
         }
 
-        AccountTraffic(previous, beat);
+        // The shard may show a status this grain never took (a sweep whose news failed to arrive): always republish.
+        _published = null;
         await PublishAsync();
-        Touch(now, force: false);
-        return new HeartbeatReply { Status = Device!.Status, Challenge = _challenge is { Root: null } c ? c.Data : null };
+        return new ForwardedBeatReply
+        {
+            Reply = new HeartbeatReply { Status = Device!.Status, Challenge = _challenge is { Root: null } c ? c.Data : null },
+            WakeAt = WakeAt(now),
+        };
     }
 
     public Task<IReadOnlyList<int>> SubmitChallengeRootAsync(Guid session, Guid challengeId, byte[] root)
@@ -229,29 +251,34 @@ public sealed partial class DeviceGrain(
         var verified = VerifyOwnerRequest(request, operation: null, device);
         DeviceRules.Require(device.Status != DeviceStatus.Removed || verified.Operation == DeviceOperations.Remove,
             $"Device '{device.Id}' was removed.");
+        // Whether a worker is connected is the shard's to say: it takes the heartbeats.
+        var live = verified.Operation == DeviceOperations.Resume ? await Shard.LivenessAsync(device.Id) : DeviceLive.Unknown;
         var (changed, status, reason) = verified.Operation switch
         {
             DeviceOperations.Rename => Rename(device, verified),
             DeviceOperations.Price => Reprice(device, verified),
             DeviceOperations.Region => Relocate(device, verified),
             DeviceOperations.Pause => Pause(device),
-            DeviceOperations.Resume => Resume(device),
+            DeviceOperations.Resume => Resume(device, live),
             DeviceOperations.Remove => Remove(device),
             _ => throw new FabricRejectedException($"'{verified.Operation}' is not a device change."),
         };
 
-        await SaveAsync(changed, status, reason, s => s with { SeenRequests = Remember(s.SeenRequests, verified) });
+        await SaveAsync(changed, status, reason, s => s with
+        {
+            SeenRequests = Remember(s.SeenRequests, verified),
+            Session = status == DeviceStatus.Removed ? Guid.Empty : s.Session,
+        });
         if (status == DeviceStatus.Removed)
         {
-            _session = Guid.Empty;
             _published = null;
             await Shard.RemoveAsync(device.Id);
         }
 
-        return Live(Device!);
+        return await LiveAsync(Device!);
     }
 
-    public Task<DeviceDetails?> GetAsync() => Task.FromResult(Device is { } device ? Live(device) : null);
+    public async Task<DeviceDetails?> GetAsync() => Device is { } device ? await LiveAsync(device) : null;
 
     public Task<DeviceActivity> GetActivityAsync(SignedEnvelope request)
     {
@@ -267,7 +294,7 @@ public sealed partial class DeviceGrain(
         {
             StatusHistory = s.History,
             Connections = s.Connections,
-            Uptime = WithOpenSpan(s.Uptime, time.GetUtcNow()),
+            Uptime = s.OnlineSince is { } since ? AddUptime(s.Uptime, since, time.GetUtcNow()) : s.Uptime,
             BytesIn = s.BytesIn,
             BytesOut = s.BytesOut,
             Work = s.Work,
@@ -284,24 +311,33 @@ public sealed partial class DeviceGrain(
             return;
         }
 
-        // The shard's view can lag: if a heartbeat came since, the device is alive; remind the shard instead.
+        // The report can lag (a sweep runs in batches, heartbeats keep arriving): take the latest contact that this
+        // grain (a connect) or the shard (a heartbeat) knows of; if it is recent, the device is alive: remind the shard.
         var now = time.GetUtcNow();
-        var silence = now - (_lastSeen ?? lastSeen);
+        var live = await Shard.LivenessAsync(device.Id);
+        var seen = Latest(Latest(lastSeen, _lastSeen), live.LastSeenAt);
+        var silence = now - seen;
         var threshold = status == DeviceStatus.Offline ? pool.Value.OfflineAfter : pool.Value.UnhealthyAfter;
         if (silence < threshold)
         {
             // The shard already shows the silent status: publish the real one again.
             _published = null;
             await PublishAsync();
-            Touch(now, force: true);
+            if (_published is { } summary)
+            {
+                await Shard.TouchAsync(summary, seen);
+            }
+
             return;
         }
 
-        var connections = Bounded(state.State.Connections, Change(device.Status, status, $"silent since {(_lastSeen ?? lastSeen):u}", now));
-        await SaveAsync(device, status, $"no heartbeat for {silence.TotalSeconds:0} s", s => s with { Connections = connections });
+        // Uptime ends when the device was last heard from, not when the sweep noticed.
+        var connections = Bounded(state.State.Connections, Change(device.Status, status, $"silent since {seen:u}", now));
+        await SaveAsync(device, status, $"no heartbeat for {silence.TotalSeconds:0} s", s => s with { Connections = connections },
+            upUntil: seen < now ? seen : now);
         if (status == DeviceStatus.Offline)
         {
-            TellClusterLost(_lastSeen ?? lastSeen, $"device {device.Id} went silent (no heartbeat for {silence.TotalSeconds:0} s)");
+            TellClusterLost(seen, $"device {device.Id} went silent (no heartbeat for {silence.TotalSeconds:0} s)");
         }
     }
 
@@ -336,10 +372,11 @@ public sealed partial class DeviceGrain(
         return (device, DeviceStatus.Paused, "paused by owner");
     }
 
-    private (DeviceDetails, DeviceStatus, string) Resume(DeviceDetails device)
+    private (DeviceDetails, DeviceStatus, string) Resume(DeviceDetails device, DeviceLive live)
     {
         DeviceRules.Require(device.Status == DeviceStatus.Paused, $"Device '{device.Id}' is not paused.");
-        var connected = _session != Guid.Empty && time.GetUtcNow() - (_lastSeen ?? DateTimeOffset.MinValue) < pool.Value.UnhealthyAfter;
+        var lastSeen = live.LastSeenAt is { } beat && beat > (_lastSeen ?? DateTimeOffset.MinValue) ? beat : _lastSeen ?? DateTimeOffset.MinValue;
+        var connected = live.SessionOpen && state.State.Session != Guid.Empty && time.GetUtcNow() - lastSeen < pool.Value.UnhealthyAfter;
         var status = (connected, device.Tier) switch
         {
             (false, _) => DeviceStatus.Offline,
@@ -369,23 +406,19 @@ public sealed partial class DeviceGrain(
         LogVerificationFailed(logger, device.Id, why);
     }
 
-    /// <summary>Writes the device with a new status (recording the change) and publishes its summary.</summary>
-    private async Task SaveAsync(DeviceDetails device, DeviceStatus status, string reason, Func<DeviceState, DeviceState>? also = null)
+    /// <summary>
+    /// Writes the device with a new status (recording the change) and publishes its summary. An uptime span that the
+    /// new status ends is closed at <paramref name="upUntil"/> (default now).
+    /// </summary>
+    private async Task SaveAsync(
+        DeviceDetails device, DeviceStatus status, string reason, Func<DeviceState, DeviceState>? also = null, DateTimeOffset? upUntil = null)
     {
         var now = time.GetUtcNow();
         var old = state.State.Device?.Status ?? DeviceStatus.Registered;
-        var uptime = state.State.Uptime;
-        if (_onlineSince is { } since && status is not (DeviceStatus.Online or DeviceStatus.Busy))
-        {
-            uptime = AddUptime(uptime, since, now);
-        }
-
         var history = old != status || state.State.History.IsEmpty
             ? Bounded(state.State.History, Change(old, status, reason, now))
             : state.State.History;
-        await WriteStateAsync(s => (also ?? (x => x))(s with { Device = device with { Status = status }, History = history, Uptime = uptime }));
-
-        _onlineSince = status is DeviceStatus.Online or DeviceStatus.Busy ? _onlineSince ?? now : null;
+        await WriteStateAsync(s => (also ?? (x => x))(s with { Device = device with { Status = status }, History = history }), upUntil);
         if (old != status)
         {
             LogStatus(logger, device.Id, old, status, reason);
@@ -394,19 +427,27 @@ public sealed partial class DeviceGrain(
         await PublishAsync();
     }
 
-    /// <summary>Persists a new state (rolling the open uptime span into its hour buckets first).</summary>
-    private async Task WriteStateAsync(Func<DeviceState, DeviceState> change)
+    /// <summary>
+    /// Persists a new state: the open uptime span is rolled into its hour buckets (up to <paramref name="upUntil"/>,
+    /// default now) and, if the device is still Online or Busy, a new one opens now; the traffic the shard handed over
+    /// is added. The span's start is stored, so a grain collected while its device stays up loses no uptime.
+    /// </summary>
+    private async Task WriteStateAsync(Func<DeviceState, DeviceState> change, DateTimeOffset? upUntil = null)
     {
         var now = time.GetUtcNow();
-        var next = change(state.State);
-        var rolled = _onlineSince is { } since && next.Device?.Status is DeviceStatus.Online or DeviceStatus.Busy;
-        if (rolled)
+        var current = state.State;
+        var next = change(current);
+        var uptime = next.Uptime;
+        if (current.OnlineSince is { } since)
         {
-            next = next with { Uptime = AddUptime(next.Uptime, _onlineSince!.Value, now) };
+            var end = upUntil is { } until && until < now ? until : now;
+            uptime = end > since ? AddUptime(uptime, since, end) : uptime;
         }
 
         next = next with
         {
+            Uptime = uptime,
+            OnlineSince = next.Device?.Status is DeviceStatus.Online or DeviceStatus.Busy ? now : null,
             BytesIn = next.BytesIn + _pendingBytesIn,
             BytesOut = next.BytesOut + _pendingBytesOut,
             SeenRequests = next.SeenRequests.RemoveRange(next.SeenRequests.Where(r => r.Value <= now.ToUnixTimeMilliseconds()).Select(r => r.Key)),
@@ -414,17 +455,33 @@ public sealed partial class DeviceGrain(
         await state.WriteAsync(next);
         _pendingBytesIn = 0;
         _pendingBytesOut = 0;
-        if (rolled)
-        {
-            _onlineSince = now;
-        }
     }
 
-    private void AccountTraffic(Heartbeat? previous, Heartbeat beat)
+    /// <summary>
+    /// When the shard should next pass a heartbeat on: at once while a challenge is out (it must be answered or fail
+    /// by its deadline), else when re-verification is due or, for a device that is up, some minutes into the next hour
+    /// (the uptime write); never for a device with nothing due.
+    /// </summary>
+    private DateTimeOffset WakeAt(DateTimeOffset now)
     {
-        // Counters are the worker's totals since it started; a drop means it restarted, and the new value is all new.
-        _pendingBytesIn += previous is null || beat.BytesIn < previous.BytesIn ? 0 : beat.BytesIn - previous.BytesIn;
-        _pendingBytesOut += previous is null || beat.BytesOut < previous.BytesOut ? 0 : beat.BytesOut - previous.BytesOut;
+        if (_challenge is not null)
+        {
+            return now;
+        }
+
+        var wake = DateTimeOffset.MaxValue;
+        if (Device?.Status is DeviceStatus.Online or DeviceStatus.FailedVerification && state.State.ReverifyAt is { } due)
+        {
+            wake = due;
+        }
+
+        if (state.State.OnlineSince is not null)
+        {
+            var hourly = HourOf(now).AddHours(1).AddSeconds(Random.Shared.Next(HourlyWakeSpreadSeconds));
+            wake = hourly < wake ? hourly : wake;
+        }
+
+        return wake;
     }
 
     /// <summary>Sends the placement summary to the shard when something placement cares about changed.</summary>
@@ -435,45 +492,40 @@ public sealed partial class DeviceGrain(
             return;
         }
 
-        var beat = _lastBeat;
-        var free = beat is null ? device.Spec.VramMib : beat.FreeVramMib / 1024 * 1024;
-        var load = beat is null ? 0 : beat.UtilizationPct / 10 * 10;
-        var gpusFree = device.Status == DeviceStatus.Online && !Leased ? 1 : 0;
-        if (_published is { } p && p.Status == device.Status && p.FreeVramMib == free && p.LoadPct == load && p.GpusFree == gpusFree
-            && p.Tier == device.Tier && p.PricePerHourBaseUnits == device.Spec.PricePerHourBaseUnits && p.Region == device.Spec.Region
-            && p.Name == device.Name && p.Reputation == device.Reputation && p.Model == device.Spec.Model && p.VramMib == device.Spec.VramMib)
+        var summary = SummaryOf(device);
+        if (summary.Equals(_published))
         {
             return;
         }
 
-        var summary = new DeviceSummary
+        await Shard.UpsertAsync(summary);
+        _published = summary;
+    }
+
+    /// <summary>
+    /// The placement summary. Load and free VRAM come from the last heartbeat this grain saw; the shard, which sees
+    /// every heartbeat, keeps its own newer values for them.
+    /// </summary>
+    private DeviceSummary SummaryOf(DeviceDetails device)
+    {
+        var beat = _lastBeat;
+        return new DeviceSummary
         {
             Id = device.Id,
             Owner = device.Owner,
             Model = device.Spec.Model,
             VramMib = device.Spec.VramMib,
-            FreeVramMib = free,
+            FreeVramMib = beat is null ? device.Spec.VramMib : PoolShardIndex.FreeVramBucket(beat.FreeVramMib),
             Region = device.Spec.Region,
             PricePerHourBaseUnits = device.Spec.PricePerHourBaseUnits,
             Status = device.Status,
             Tier = device.Tier,
             Reputation = device.Reputation,
-            LoadPct = load,
-            GpusFree = gpusFree,
+            LoadPct = beat is null ? 0 : PoolShardIndex.LoadStep(beat.UtilizationPct),
+            GpusFree = device.Status == DeviceStatus.Online && !Leased ? 1 : 0,
             Simulated = device.Spec.Simulated,
             Name = device.Name,
         };
-        await Shard.UpsertAsync(summary);
-        _published = summary;
-    }
-
-    private void Touch(DateTimeOffset now, bool force)
-    {
-        if (_published is { } summary && (force || now - _lastTouch >= pool.Value.TouchEvery))
-        {
-            _lastTouch = now;
-            _ = Shard.TouchAsync(summary, now);
-        }
     }
 
     private DeviceDetails RequireDevice() =>
@@ -482,7 +534,7 @@ public sealed partial class DeviceGrain(
     private DeviceDetails RequireSession(Guid session)
     {
         var device = RequireDevice();
-        if (session == Guid.Empty || session != _session)
+        if (session == Guid.Empty || session != state.State.Session)
         {
             throw new FabricRejectedException($"No open session {session} for device '{device.Id}': connect again (sessions end when a silo fails over).");
         }
@@ -550,7 +602,13 @@ public sealed partial class DeviceGrain(
         };
     }
 
-    private DeviceDetails Live(DeviceDetails device) => device with { LastHeartbeat = _lastBeat, LastSeenAt = _lastSeen };
+    /// <summary>The details with the latest heartbeat and contact, which the shard holds.</summary>
+    private async Task<DeviceDetails> LiveAsync(DeviceDetails device)
+    {
+        var live = device.Status == DeviceStatus.Removed ? DeviceLive.Unknown : await Shard.LivenessAsync(device.Id);
+        var seen = live.LastSeenAt is { } beat && beat > (_lastSeen ?? DateTimeOffset.MinValue) ? beat : _lastSeen;
+        return device with { LastHeartbeat = live.LastHeartbeat ?? _lastBeat, LastSeenAt = seen };
+    }
 
     private static StatusChange Change(DeviceStatus from, DeviceStatus to, string reason, DateTimeOffset at) =>
         new() { At = at, From = from, To = to, Reason = reason };
@@ -560,6 +618,8 @@ public sealed partial class DeviceGrain(
         var added = list.Add(change);
         return added.Count > HistoryLimit ? added.RemoveRange(0, added.Count - HistoryLimit) : added;
     }
+
+    private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset? b) => b is { } other && other > a ? other : a;
 
     private static DateTimeOffset HourOf(DateTimeOffset t) => new(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
 
@@ -578,8 +638,6 @@ public sealed partial class DeviceGrain(
         return [.. buckets.OrderBy(b => b.Key).TakeLast(UptimeHoursKept).Select(b => new UptimeHour { Hour = b.Key, Seconds = b.Value })];
     }
 
-    private ImmutableList<UptimeHour> WithOpenSpan(ImmutableList<UptimeHour> uptime, DateTimeOffset now) =>
-        _onlineSince is { } since ? AddUptime(uptime, since, now) : uptime;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered: {Model}, {VramMib} MiB, {Region}, owner {Owner}, simulated {Simulated}")]
     private static partial void LogRegistered(ILogger logger, string deviceId, string model, int vramMib, string region, string owner, bool simulated);
@@ -589,6 +647,9 @@ public sealed partial class DeviceGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} verified: tier {Tier}, {HashesPerSecond} hashes/s")]
     private static partial void LogVerified(ILogger logger, string deviceId, DeviceTier tier, long hashesPerSecond);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} was collected with traffic counters unwritten: {Reason}")]
+    private static partial void LogTrafficLost(ILogger logger, string deviceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} failed verification: {Reason}")]
     private static partial void LogVerificationFailed(ILogger logger, string deviceId, string reason);

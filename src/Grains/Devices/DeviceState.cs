@@ -27,23 +27,32 @@ public sealed record DeviceState
     [Id(6)] public long BytesIn { get; init; }
     [Id(7)] public long BytesOut { get; init; }
 
+    /// <summary>
+    /// The open worker session (Guid.Empty for none): stored so that challenge answers and the shard's forwarded
+    /// heartbeats are still accepted after this grain was collected and activated again.
+    /// </summary>
+    [Id(8)] public Guid Session { get; init; }
+
+    /// <summary>Start of the open uptime span (Online or Busy since, or since the last hourly write); null when down.</summary>
+    [Id(9)] public DateTimeOffset? OnlineSince { get; init; }
+
     /// <summary>The cluster rank this device is rented to; null when free.</summary>
-    [Id(8)] public DeviceAssignment? Assignment { get; init; }
+    [Id(10)] public DeviceAssignment? Assignment { get; init; }
 
     /// <summary>Start orders of the jobs it runs now, so a worker that lost its inbox catches up.</summary>
-    [Id(9)] public ImmutableList<Jobs.WorkOrder> Orders { get; init; } = [];
+    [Id(11)] public ImmutableList<Jobs.WorkOrder> Orders { get; init; } = [];
 
     /// <summary>Rentals, newest last (bounded).</summary>
-    [Id(10)] public ImmutableList<WorkRecord> Work { get; init; } = [];
+    [Id(12)] public ImmutableList<WorkRecord> Work { get; init; } = [];
 
     /// <summary>Inbox of the worker that runs this device.</summary>
-    [Id(11)] public string? WorkerInbox { get; init; }
+    [Id(13)] public string? WorkerInbox { get; init; }
 
     /// <summary>Clusters whose renter rated this device (a cluster rates once).</summary>
-    [Id(12)] public ImmutableList<string> RatedBy { get; init; } = [];
+    [Id(14)] public ImmutableList<string> RatedBy { get; init; } = [];
 
     /// <summary>Where other ranks reach the worker (its address towards the gateway).</summary>
-    [Id(13)] public string? WorkerAddress { get; init; }
+    [Id(15)] public string? WorkerAddress { get; init; }
 }
 
 /// <summary>A committed lease: the device serves this cluster's rank.</summary>

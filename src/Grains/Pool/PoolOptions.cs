@@ -24,7 +24,10 @@ public sealed class PoolOptions
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often a device tells its shard it is alive (a fraction of <see cref="UnhealthyAfter"/>).</summary>
+    /// <summary>
+    /// Formerly how often a device grain told its shard it was alive. Heartbeats now go to the shard itself, which
+    /// counts each one as contact, so nothing reads this; it stays so that existing configuration still binds.
+    /// </summary>
     public TimeSpan TouchEvery { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Longest a verification challenge may take an honest device of the claimed model.</summary>

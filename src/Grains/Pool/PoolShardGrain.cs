@@ -7,14 +7,16 @@ using Orleans.Storage;
 namespace Fabric.Devices;
 
 /// <summary>
-/// One shard of the pool index. Answers queries from memory; stores its summaries coalesced: a change only moves the
+/// One shard of the pool index. Takes its devices' heartbeats (in memory; the device grain hears of one only when it
+/// must act, so an idle device grain can be collected), answers queries from memory; stores its summaries coalesced: a change only moves the
 /// index's version, and a timer writes the whole shard at most every <see cref="WriteEvery"/> (and on deactivation),
 /// never once per upsert. A silo that dies loses at most the last few seconds of changes, which devices re-send on
 /// their next change. Sweeps its devices for silence every <see cref="PoolOptions.SweepInterval"/>.
 /// </summary>
 /// <remarks>
-/// Reentrant: a sweep awaits <see cref="IDeviceGrain.MarkSilentAsync"/>, and a device grain answers that by upserting
-/// its new summary here; without reentrancy the two would wait on each other. Every change to the index happens
+/// Reentrant: a sweep awaits <see cref="IDeviceGrain.MarkSilentAsync"/> and a heartbeat may await
+/// <see cref="IDeviceGrain.ForwardedHeartbeatAsync"/>, and a device grain answers those by upserting its new summary
+/// here; without reentrancy the two would wait on each other. Every change to the index happens
 /// between awaits, so interleaving cannot tear it; writes are chained so that they never overlap.
 /// </remarks>
 [Reentrant]
@@ -31,6 +33,10 @@ public sealed partial class PoolShardGrain(
     private const int SweepFanOut = 256;
 
     private static readonly PoolShardState Written = new();
+
+    /// <summary>The reply to a heartbeat the shard answers itself, by status: one shared instance each (replies are immutable).</summary>
+    private static readonly HeartbeatReply[] Replies =
+        [.. Enumerable.Range(0, Enum.GetValues<DeviceStatus>().Max(s => (int)s) + 1).Select(s => new HeartbeatReply { Status = (DeviceStatus)s, Challenge = null })];
 
     private readonly PoolShardIndex _index = new();
     private long _shard;
@@ -97,6 +103,48 @@ public sealed partial class PoolShardGrain(
         _index.Touch(summary.Id, at, now);
         return Task.CompletedTask;
     }
+
+    public async Task OpenSessionAsync(DeviceSummary summary, Guid session, DateTimeOffset wakeAt)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var added = !_index.Contains(summary.Id);
+        var now = time.GetUtcNow();
+        _index.Upsert(summary, now);
+        _index.OpenSession(summary.Id, session, wakeAt, now);
+        if (added)
+        {
+            // The shard had lost this device (a crash before its write): make it durable again, as a registration does.
+            await (_addsFlush ??= FlushAddsAsync());
+        }
+    }
+
+    public async Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat)
+    {
+        ArgumentNullException.ThrowIfNull(deviceId);
+        ArgumentNullException.ThrowIfNull(beat);
+        if (!_index.Beat(deviceId, session, beat, time.GetUtcNow(), out var status))
+        {
+            return Replies[(int)status];
+        }
+
+        // The device grain must act: hand it the beat and the traffic counted meanwhile, and learn when it next must.
+        var (bytesIn, bytesOut) = _index.TakeTraffic(deviceId);
+        ForwardedBeatReply forwarded;
+        try
+        {
+            forwarded = await GrainFactory.GetGrain<IDeviceGrain>(deviceId).ForwardedHeartbeatAsync(session, beat, bytesIn, bytesOut);
+        }
+        catch
+        {
+            _index.ReturnTraffic(deviceId, bytesIn, bytesOut);
+            throw;
+        }
+
+        _index.SetWake(deviceId, session, forwarded.WakeAt);
+        return forwarded.Reply;
+    }
+
+    public Task<DeviceLive> LivenessAsync(string deviceId) => Task.FromResult(_index.Liveness(deviceId));
 
     public async Task<int> SweepAsync()
     {

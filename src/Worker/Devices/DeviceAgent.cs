@@ -59,6 +59,7 @@ public sealed partial class DeviceAgent : IAsyncDisposable
     private bool _registrationChecked;
     private int _refusedInARow;
     private Guid? _session;
+    private int _shard;
     private Guid? _activeChallenge;
     private (Guid Id, ISolvedChallenge Solution)? _solved;
     private CancellationTokenSource? _challengeCancel;
@@ -156,6 +157,7 @@ public sealed partial class DeviceAgent : IAsyncDisposable
             session = await _api.ConnectAsync(_settings.Owner, DeviceId, cancellationToken);
         }
 
+        _shard = session.Shard;
         Session = session.Token;
         HeartbeatInterval = session.HeartbeatInterval > TimeSpan.Zero ? session.HeartbeatInterval : _settings.DefaultHeartbeatInterval;
         SetStatus(session.Status);
@@ -179,7 +181,7 @@ public sealed partial class DeviceAgent : IAsyncDisposable
         HeartbeatReply reply;
         try
         {
-            reply = await _api.HeartbeatAsync(DeviceId, session, Clamp(beat), cancellationToken);
+            reply = await _api.HeartbeatAsync(DeviceId, _shard, session, Clamp(beat), cancellationToken);
         }
         catch (FabricRejectedException e)
         {

@@ -26,8 +26,8 @@ public sealed class FabricDeviceApi(WorkerConnection connection) : IDeviceApi
     public Task<DeviceSession> ConnectAsync(Keypair owner, string deviceId, CancellationToken cancellationToken) =>
         CallAsync(c => c.ConnectDeviceAsync(owner, deviceId, cancellationToken), cancellationToken);
 
-    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat, CancellationToken cancellationToken) =>
-        CallAsync(c => c.HeartbeatAsync(deviceId, session, beat, cancellationToken), cancellationToken);
+    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, int shard, Guid session, Heartbeat beat, CancellationToken cancellationToken) =>
+        CallAsync(c => c.HeartbeatAsync(deviceId, shard, session, beat, cancellationToken), cancellationToken);
 
     public Task<IReadOnlyList<int>> SubmitChallengeRootAsync(
         string deviceId, Guid session, Guid challengeId, byte[] root, CancellationToken cancellationToken) =>

@@ -24,7 +24,8 @@ public interface IDeviceApi
 
     Task<DeviceSession> ConnectAsync(Keypair owner, string deviceId, CancellationToken cancellationToken);
 
-    Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat, CancellationToken cancellationToken);
+    /// <summary>A heartbeat on an open session, to the pool shard the session named.</summary>
+    Task<HeartbeatReply> HeartbeatAsync(string deviceId, int shard, Guid session, Heartbeat beat, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<int>> SubmitChallengeRootAsync(
         string deviceId, Guid session, Guid challengeId, byte[] root, CancellationToken cancellationToken);

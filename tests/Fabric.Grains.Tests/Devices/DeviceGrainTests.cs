@@ -160,10 +160,10 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var (owner, id, grain, session) = await _kit.OnlineAsync();
         var mallory = Keypair.Generate();
 
-        var forgedSession = await Assert.ThrowsAsync<FabricRejectedException>(() => grain.HeartbeatAsync(Guid.NewGuid(), DeviceTestKit.Beat()));
+        var forgedSession = await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.BeatAsync(id, Guid.NewGuid(), DeviceTestKit.Beat()));
         var foreignConnect = await Assert.ThrowsAsync<FabricRejectedException>(() =>
             grain.ConnectAsync(DeviceTestKit.Ref(mallory, DeviceOperations.Connect, id)));
-        var reply = await grain.HeartbeatAsync(session, DeviceTestKit.Beat(utilization: 33));
+        var reply = await _kit.BeatAsync(id, session, DeviceTestKit.Beat(utilization: 33));
 
         Assert.Contains("No open session", forgedSession.Message, StringComparison.Ordinal);
         Assert.Contains($"only {owner.Address} may make it", foreignConnect.Message, StringComparison.Ordinal);
@@ -174,22 +174,22 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Out_of_range_heartbeats_are_refused()
     {
-        var (_, _, grain, session) = await _kit.OnlineAsync();
+        var (_, id, _, session) = await _kit.OnlineAsync();
 
-        await Assert.ThrowsAsync<FabricRejectedException>(() => grain.HeartbeatAsync(session, DeviceTestKit.Beat(utilization: 250)));
-        await Assert.ThrowsAsync<FabricRejectedException>(() => grain.HeartbeatAsync(session, DeviceTestKit.Beat(freeVramMib: 1_000_000)));
+        await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.BeatAsync(id, session, DeviceTestKit.Beat(utilization: 250)));
+        await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.BeatAsync(id, session, DeviceTestKit.Beat(freeVramMib: 1_000_000)));
     }
 
     [Fact]
     public async Task Heartbeats_do_not_write_to_the_database()
     {
-        var (_, id, grain, session) = await _kit.OnlineAsync();
+        var (_, id, _, session) = await _kit.OnlineAsync();
         var before = await StoredVersionAsync(id);
 
         for (var i = 0; i < 20; i++)
         {
             ClusterFixture.Clock.Advance(TimeSpan.FromSeconds(1));
-            await grain.HeartbeatAsync(session, DeviceTestKit.Beat(utilization: i));
+            await _kit.BeatAsync(id, session, DeviceTestKit.Beat(utilization: i));
         }
 
         Assert.Equal(before, await StoredVersionAsync(id));
@@ -211,7 +211,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         await relay.MarkSilentAsync(id, DeviceStatus.Offline, lastSeen);
         Assert.Equal(DeviceStatus.Offline, (await grain.GetAsync())!.Status);
 
-        var reply = await grain.HeartbeatAsync(session, DeviceTestKit.Beat());
+        var reply = await _kit.BeatAsync(id, session, DeviceTestKit.Beat());
         Assert.Equal(DeviceStatus.Online, reply.Status);
         Assert.Null(reply.Challenge);
         Assert.Equal(verifiedAt, (await grain.GetAsync())!.VerifiedAt);
@@ -226,7 +226,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         ClusterFixture.Clock.Advance(ClusterFixture.Pool.UnhealthyAfter + TimeSpan.FromSeconds(1));
         await fixture.Grains.GetGrain<IDeviceRelayGrain>(0).MarkSilentAsync(id, DeviceStatus.Unhealthy, lastSeen);
 
-        var reply = await grain.HeartbeatAsync(session.Token, DeviceTestKit.Beat());
+        var reply = await _kit.BeatAsync(id, session.Token, DeviceTestKit.Beat());
 
         // Its challenge's deadline passed while it was silent: that is a failed verification, not a way online.
         Assert.Equal(DeviceStatus.FailedVerification, reply.Status);
@@ -240,7 +240,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var (_, id, grain, session) = await _kit.OnlineAsync();
         var staleLastSeen = ClusterFixture.Clock.GetUtcNow();
         ClusterFixture.Clock.Advance(ClusterFixture.Pool.UnhealthyAfter + TimeSpan.FromSeconds(1));
-        await grain.HeartbeatAsync(session, DeviceTestKit.Beat());
+        await _kit.BeatAsync(id, session, DeviceTestKit.Beat());
 
         await fixture.Grains.GetGrain<IDeviceRelayGrain>(0).MarkSilentAsync(id, DeviceStatus.Unhealthy, staleLastSeen);
 
@@ -288,7 +288,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var (owner, id, grain, session) = await _kit.OnlineAsync();
 
         var paused = await grain.UpdateAsync(DeviceTestKit.Ref(owner, DeviceOperations.Pause, id));
-        var stillPaused = await grain.HeartbeatAsync(session, DeviceTestKit.Beat());
+        var stillPaused = await _kit.BeatAsync(id, session, DeviceTestKit.Beat());
         var resumed = await grain.UpdateAsync(DeviceTestKit.Ref(owner, DeviceOperations.Resume, id));
         var removed = await grain.UpdateAsync(DeviceTestKit.Ref(owner, DeviceOperations.Remove, id));
         var afterRemoval = await Assert.ThrowsAsync<FabricRejectedException>(() =>
@@ -306,7 +306,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     {
         var (owner, id, grain, session) = await _kit.OnlineAsync();
         ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(10));
-        await grain.HeartbeatAsync(session, DeviceTestKit.Beat());
+        await _kit.BeatAsync(id, session, DeviceTestKit.Beat());
 
         var activity = await grain.GetActivityAsync(DeviceTestKit.Ref(owner, DeviceOperations.Activity, id));
         var operatorView = await grain.GetActivityAsync(DeviceTestKit.Ref(ClusterFixture.Authority, DeviceOperations.Activity, id));
@@ -328,6 +328,101 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
 
         Assert.Null(await _kit.Grain(id).GetAsync());
         await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.Grain(id).ConnectAsync(DeviceTestKit.Ref(owner, DeviceOperations.Connect, id)));
+    }
+
+    [Fact]
+    public async Task Heartbeats_through_the_shard_are_refused_for_an_unknown_session_or_device()
+    {
+        var (_, id, _, session) = await _kit.OnlineAsync();
+        var (_, other, _, otherSession) = await _kit.OnlineAsync();
+
+        var unknownSession = await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.BeatAsync(id, Guid.NewGuid(), DeviceTestKit.Beat()));
+        var othersSession = await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.BeatAsync(id, otherSession, DeviceTestKit.Beat()));
+        var unknownDevice = await Assert.ThrowsAsync<FabricRejectedException>(() =>
+            _kit.Shard(id).HeartbeatAsync($"gpu-unknown-{Guid.NewGuid():N}", session, DeviceTestKit.Beat()));
+
+        Assert.All([unknownSession, othersSession, unknownDevice], e => Assert.Contains("No open session", e.Message, StringComparison.Ordinal));
+        Assert.Equal(DeviceStatus.Online, (await _kit.BeatAsync(other, otherSession, DeviceTestKit.Beat())).Status);
+    }
+
+    [Fact]
+    public async Task A_new_connect_ends_the_previous_session_at_the_shard()
+    {
+        var (owner, id, grain, first) = await _kit.OnlineAsync();
+
+        var second = await grain.ConnectAsync(DeviceTestKit.Ref(owner, DeviceOperations.Connect, id));
+
+        await Assert.ThrowsAsync<FabricRejectedException>(() => _kit.BeatAsync(id, first, DeviceTestKit.Beat()));
+        Assert.Equal(DeviceStatus.Online, (await _kit.BeatAsync(id, second.Token, DeviceTestKit.Beat())).Status);
+    }
+
+    [Fact]
+    public async Task A_collected_device_grain_comes_back_with_its_status_uptime_session_and_latest_heartbeat()
+    {
+        var (owner, id, grain, session) = await _kit.OnlineAsync();
+        ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(10));
+        await _kit.BeatAsync(id, session, DeviceTestKit.Beat(utilization: 42));
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(5));
+        var reply = await _kit.BeatAsync(id, session, DeviceTestKit.Beat(utilization: 43));
+        var device = (await _kit.Grain(id).GetAsync())!;
+        var activity = await _kit.Grain(id).GetActivityAsync(DeviceTestKit.Ref(owner, DeviceOperations.Activity, id));
+
+        Assert.Equal(DeviceStatus.Online, reply.Status);
+        Assert.Equal(DeviceStatus.Online, device.Status);
+        Assert.Equal(43, device.LastHeartbeat!.UtilizationPct);
+        Assert.Equal(ClusterFixture.Clock.GetUtcNow(), device.LastSeenAt);
+        Assert.True(activity.Uptime.Sum(u => u.Seconds) >= 15 * 60, $"uptime {activity.Uptime.Sum(u => u.Seconds)} s");
+    }
+
+    [Fact]
+    public async Task A_verifying_device_whose_grain_lost_its_challenge_gets_a_new_one_on_its_next_heartbeat()
+    {
+        var (owner, id, grain) = await _kit.RegisteredAsync();
+        var session = await grain.ConnectAsync(DeviceTestKit.Ref(owner, DeviceOperations.Connect, id));
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var reply = await _kit.BeatAsync(id, session.Token, DeviceTestKit.Beat());
+
+        Assert.Equal(DeviceStatus.Verifying, reply.Status);
+        Assert.NotNull(reply.Challenge);
+        Assert.NotEqual(session.Challenge!.Id, reply.Challenge.Id);
+        var outcome = await DeviceTestKit.SolveAsync(_kit.Grain(id), session.Token, reply.Challenge, TimeSpan.FromMilliseconds(15));
+        Assert.True(outcome.Passed, outcome.Detail);
+    }
+
+    [Fact]
+    public async Task Load_and_free_vram_from_heartbeats_reach_pool_queries()
+    {
+        var (owner, id, _, session) = await _kit.OnlineAsync();
+        var pool = fixture.Grains.GetGrain<IPoolGrain>(0);
+        var mine = new PoolQuery { Owner = owner.Address.ToString() };
+
+        await _kit.BeatAsync(id, session, DeviceTestKit.Beat(utilization: 73, freeVramMib: 8_500));
+        var busy = Assert.Single((await pool.QueryAsync(mine)).Items);
+        await _kit.BeatAsync(id, session, DeviceTestKit.Beat(utilization: 5, freeVramMib: 24_000));
+        var idle = Assert.Single((await pool.QueryAsync(mine)).Items);
+
+        Assert.Equal((70, 8_192), (busy.LoadPct, busy.FreeVramMib));
+        Assert.Equal((0, 23_552), (idle.LoadPct, idle.FreeVramMib));
+    }
+
+    [Fact]
+    public async Task The_shards_sweep_marks_a_device_that_stops_beating_and_its_next_beat_brings_it_back()
+    {
+        var (_, id, grain, session) = await _kit.OnlineAsync();
+        var relay = fixture.Grains.GetGrain<Pool.IPoolRelayGrain>(0);
+        var shard = PoolShards.Of(id, ClusterFixture.Pool.Shards);
+
+        ClusterFixture.Clock.Advance(ClusterFixture.Pool.UnhealthyAfter + TimeSpan.FromSeconds(1));
+        await relay.SweepAsync(shard);
+        var silent = (await grain.GetAsync())!.Status;
+        var reply = await _kit.BeatAsync(id, session, DeviceTestKit.Beat());
+
+        Assert.Equal(DeviceStatus.Unhealthy, silent);
+        Assert.Equal(DeviceStatus.Online, reply.Status);
+        Assert.Equal(DeviceStatus.Online, (await grain.GetAsync())!.Status);
     }
 
     private async Task<long> StoredVersionAsync(string deviceId)

@@ -38,6 +38,12 @@ public sealed class DeviceTestKit(ClusterFixture fixture)
 
     public IDeviceGrain Grain(string id) => fixture.Grains.GetGrain<IDeviceGrain>(id);
 
+    /// <summary>The pool shard that takes a device's heartbeats.</summary>
+    public IPoolShardGrain Shard(string id) => fixture.Grains.GetGrain<IPoolShardGrain>(PoolShards.Of(id, ClusterFixture.Pool.Shards));
+
+    /// <summary>A heartbeat as a worker sends it: to the device's pool shard.</summary>
+    public Task<HeartbeatReply> BeatAsync(string id, Guid session, Heartbeat beat) => Shard(id).HeartbeatAsync(id, session, beat);
+
     public async Task<(Keypair Owner, string Id, IDeviceGrain Grain)> RegisteredAsync(DeviceSpec? spec = null)
     {
         var owner = Keypair.Generate();

@@ -213,7 +213,7 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
         var spare = devices.Single(d => d.Id != first.DeviceId);
 
         ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(2));
-        await RentalTestKit.BeatAsync([spare]);
+        await _kit.BeatAsync([spare]);
         await fixture.Grains.GetGrain<IDeviceRelayGrain>(0).MarkSilentAsync(lost.Id, DeviceStatus.Offline, first.Since);
         var moved = await _kit.WaitForAsync(id, c => c.Members.Count == 1 && c.Members[0].DeviceId == spare.Id, "its rank re-placed");
 

@@ -44,11 +44,11 @@ public sealed class RentalTestKit(ClusterFixture fixture)
     }
 
     /// <summary>Heartbeats from every device, so they count as heard from lately after the clock moved.</summary>
-    public static async Task BeatAsync(IEnumerable<OnlineDevice> devices)
+    public async Task BeatAsync(IEnumerable<OnlineDevice> devices)
     {
         foreach (var device in devices)
         {
-            await device.Grain.HeartbeatAsync(device.Session, DeviceTestKit.Beat());
+            await new DeviceTestKit(fixture).BeatAsync(device.Id, device.Session, DeviceTestKit.Beat());
         }
     }
 

@@ -32,8 +32,8 @@ public sealed class ClusterDeviceApi(IGrainFactory grains) : IDeviceApi
     public Task<DeviceSession> ConnectAsync(Keypair owner, string deviceId, CancellationToken cancellationToken) =>
         Device(deviceId).ConnectAsync(DeviceTestKit.Ref(owner, DeviceOperations.Connect, deviceId));
 
-    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat, CancellationToken cancellationToken) =>
-        Device(deviceId).HeartbeatAsync(session, beat);
+    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, int shard, Guid session, Heartbeat beat, CancellationToken cancellationToken) =>
+        grains.GetGrain<IPoolShardGrain>(shard).HeartbeatAsync(deviceId, session, beat);
 
     public Task<IReadOnlyList<int>> SubmitChallengeRootAsync(string deviceId, Guid session, Guid challengeId, byte[] root, CancellationToken cancellationToken)
     {

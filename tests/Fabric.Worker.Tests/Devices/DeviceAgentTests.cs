@@ -287,11 +287,11 @@ public sealed class DeviceAgentTests : IDisposable
         public Task<DeviceSession> ConnectAsync(Keypair owner, string deviceId, CancellationToken cancellationToken) =>
             inner.ConnectAsync(owner, deviceId, cancellationToken);
 
-        public async Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat, CancellationToken cancellationToken)
+        public async Task<HeartbeatReply> HeartbeatAsync(string deviceId, int shard, Guid session, Heartbeat beat, CancellationToken cancellationToken)
         {
             try
             {
-                return await inner.HeartbeatAsync(deviceId, session, beat, cancellationToken);
+                return await inner.HeartbeatAsync(deviceId, shard, session, beat, cancellationToken);
             }
             finally
             {

@@ -89,10 +89,10 @@ public sealed class FakeFabric : IDeviceApi
             var token = _sessions[deviceId] = Guid.NewGuid();
             var challenge = NextChallenge;
             NextChallenge = null;
-            return new DeviceSession { Token = token, Status = device.Status, HeartbeatInterval = HeartbeatInterval, Challenge = challenge };
+            return new DeviceSession { Token = token, Status = device.Status, HeartbeatInterval = HeartbeatInterval, Challenge = challenge, Shard = 0 };
         });
 
-    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, Guid session, Heartbeat beat, CancellationToken cancellationToken) =>
+    public Task<HeartbeatReply> HeartbeatAsync(string deviceId, int shard, Guid session, Heartbeat beat, CancellationToken cancellationToken) =>
         Call("heartbeat", deviceId, () =>
         {
             RequireSession(deviceId, session);
