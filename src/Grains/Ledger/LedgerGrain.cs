@@ -9,11 +9,14 @@ using Microsoft.Extensions.Options;
 namespace Fabric.Ledger;
 
 /// <summary>
-/// The single writer of the ledger. Each command is one database transaction: check the operation id, plan the
-/// postings against locked balances, append the hash-chained event, update balances and holds, commit. A silo that
-/// dies mid-way leaves either the whole movement or none of it, and a retry with the same id is answered from the
-/// stored event.
+/// The single writer of the ledger. Each command is applied inside a database transaction: check the operation id,
+/// plan the postings against locked balances, append the hash-chained event, update balances and holds. Commands that
+/// arrive while a transaction is being written wait and are then written together (group commit): each in its own
+/// savepoint, so a refused command is undone alone, and all of them committed with one sync of the disk, which is most
+/// of a command's cost. Nobody hears back before the commit, so a silo that dies mid-way leaves either a command's whole
+/// movement or none of it, and a retry with the same id is answered from the stored event.
 /// </summary>
+[Orleans.Concurrency.Reentrant]
 public sealed partial class LedgerGrain(
     LedgerStore store,
     IOptions<NetworkOptions> network,
@@ -23,25 +26,25 @@ public sealed partial class LedgerGrain(
 {
     private readonly SignedRequestGate _gate = new(network.Value, time);
     private readonly LedgerPlanner _planner = new(fees.Value, network.Value.Treasury ?? "");
-    private (long Sequence, byte[] Hash)? _head;
+    /// <summary>Most commands written in one transaction.</summary>
+    private const int MaxBatch = 128;
 
-    public async Task<LedgerReceipt> ApplyAsync(LedgerCommand command)
+    private readonly Queue<PendingCommand> _pending = new();
+    private (long Sequence, byte[] Hash)? _head;
+    private Task? _writer;
+
+    public Task<LedgerReceipt> ApplyAsync(LedgerCommand command)
     {
-        var digest = CommandDigest.Of(command);
-        for (var attempt = 1; ; attempt++)
+        var pending = new PendingCommand(command, CommandDigest.Of(command));
+        _pending.Enqueue(pending);
+        // One writer at a time; the grain is reentrant so that commands arriving meanwhile join the next batch.
+        if (_writer is null)
         {
-            try
-            {
-                return await ApplyOnceAsync(command, digest);
-            }
-            catch (DbException e) when (attempt < 3)
-            {
-                // Another writer moved the head (a second activation during a membership change) or the database
-                // was briefly busy: re-read the head and try again. The operation id keeps the retry exactly-once.
-                LogRetry(logger, command.OperationId, attempt, e.Message);
-                _head = await store.ReadHeadAsync();
-            }
+            var writer = WriteAllAsync();
+            _writer = writer.IsCompleted ? null : writer;
         }
+
+        return pending.Done.Task;
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -115,9 +118,123 @@ public sealed partial class LedgerGrain(
         return await store.ReadTailAsync(take);
     }
 
-    private async Task<LedgerReceipt> ApplyOnceAsync(LedgerCommand command, byte[] digest)
+    private async Task WriteAllAsync()
     {
-        await using var write = await store.BeginWriteAsync();
+        try
+        {
+            while (_pending.Count > 0)
+            {
+                // Let the calls already waiting at the door in (SQLite's I/O completes synchronously, so without this
+                // the writer would never give them a turn): they join this batch and share its commit.
+                await Task.Yield();
+                var batch = new List<PendingCommand>(Math.Min(_pending.Count, MaxBatch));
+                while (batch.Count < MaxBatch && _pending.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                try
+                {
+                    await WriteBatchAsync(batch);
+                }
+                catch (Exception e)
+                {
+                    // Whatever went wrong, nobody may wait forever: the batch's callers hear of it.
+                    foreach (var pending in batch)
+                    {
+                        pending.Done.TrySetException(e);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _writer = null;
+        }
+    }
+
+    private async Task WriteBatchAsync(List<PendingCommand> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var outcomes = new object[batch.Count];
+                await using (var write = await store.BeginWriteAsync())
+                {
+                    var head = _head ??= await store.ReadHeadAsync();
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        await write.SaveAsync("command");
+                        try
+                        {
+                            var (receipt, next) = await ApplyOneAsync(write, batch[i], head);
+                            await write.ReleaseAsync("command");
+                            outcomes[i] = receipt;
+                            head = next;
+                        }
+                        catch (FabricRejectedException e)
+                        {
+                            // Refused: undo its partial writes; the batch's other commands stand.
+                            await write.RollbackToAsync("command");
+                            await write.ReleaseAsync("command");
+                            outcomes[i] = e;
+                        }
+                    }
+
+                    await write.CommitAsync();
+                    _head = head;
+                }
+
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (outcomes[i] is LedgerReceipt receipt)
+                    {
+                        batch[i].Done.TrySetResult(receipt);
+                    }
+                    else
+                    {
+                        batch[i].Done.TrySetException((Exception)outcomes[i]);
+                    }
+                }
+
+                return;
+            }
+            catch (DbException e) when (batch.Count > 1)
+            {
+                // One command's failure must not fail the others: write each alone (re-reading the head first).
+                LogRetry(logger, batch[0].Command.OperationId, batch.Count, attempt, e.Message);
+                _head = await store.ReadHeadAsync();
+                foreach (var pending in batch)
+                {
+                    await WriteBatchAsync([pending]);
+                }
+
+                return;
+            }
+            catch (DbException e) when (attempt < 3)
+            {
+                // Another writer moved the head (a second activation during a membership change) or the database
+                // was briefly busy: re-read the head and write the batch again. Operation ids keep it exactly-once.
+                LogRetry(logger, batch[0].Command.OperationId, batch.Count, attempt, e.Message);
+                _head = await store.ReadHeadAsync();
+            }
+            catch (Exception e)
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(e);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private async Task<(LedgerReceipt Receipt, (long Sequence, byte[] Hash) Head)> ApplyOneAsync(
+        LedgerWrite write, PendingCommand pending, (long Sequence, byte[] Hash) head)
+    {
+        var (command, digest) = (pending.Command, pending.Digest);
         if (await write.FindOperationAsync(command.OperationId) is { } existing)
         {
             if (!existing.Digest.AsSpan().SequenceEqual(digest))
@@ -126,11 +243,10 @@ public sealed partial class LedgerGrain(
                     $"Operation id '{command.OperationId}' was already used for a different request; nothing was changed.");
             }
 
-            return Receipt(command.OperationId, existing.Sequence, existing.Hash, duplicate: true);
+            return (Receipt(command.OperationId, existing.Sequence, existing.Hash, duplicate: true), head);
         }
 
         var plan = await _planner.PlanAsync(command, write);
-        var head = _head ??= await store.ReadHeadAsync();
         var unhashed = new StoredEvent(head.Sequence + 1, command.OperationId, plan.Kind, plan.Token, command.Memo,
             command.RequestedBy, digest, time.GetUtcNow().ToUnixTimeMilliseconds(), head.Hash, [], plan.Postings);
         var stored = unhashed with { Hash = EventHashing.Hash(unhashed) };
@@ -146,9 +262,7 @@ public sealed partial class LedgerGrain(
                 break;
         }
 
-        await write.CommitAsync();
-        _head = (stored.Sequence, stored.Hash);
-        return Receipt(command.OperationId, stored.Sequence, stored.Hash, duplicate: false);
+        return (Receipt(command.OperationId, stored.Sequence, stored.Hash, duplicate: false), (stored.Sequence, stored.Hash));
     }
 
     private static MintCommand MintFrom(SignedRequest request, string operationId)
@@ -184,8 +298,18 @@ public sealed partial class LedgerGrain(
         OperationId = operationId, Sequence = sequence, Duplicate = duplicate, Hash = Convert.ToHexStringLower(hash),
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger write of {OperationId} failed (attempt {Attempt}): {Reason}; retrying")]
-    private static partial void LogRetry(ILogger logger, string operationId, int attempt, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger write of {OperationId} and {Count} command(s) with it failed (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void LogRetry(ILogger logger, string operationId, int count, int attempt, string reason);
+
+    /// <summary>A command waiting for its batch, and who waits for its receipt.</summary>
+    private sealed class PendingCommand(LedgerCommand command, byte[] digest)
+    {
+        public LedgerCommand Command { get; } = command;
+
+        public byte[] Digest { get; } = digest;
+
+        public TaskCompletionSource<LedgerReceipt> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Genesis {Bucket}: minted {WholeIo} IO to {Address}")]
     private static partial void LogGenesis(ILogger logger, string bucket, long wholeIo, string address);

@@ -109,6 +109,13 @@ public sealed class LedgerWrite(DbConnection connection, DbTransaction transacti
 
     public Task CommitAsync() => transaction.CommitAsync();
 
+    /// <summary>Marks a point this transaction can roll back to, undoing one command of a batch but not the others.</summary>
+    public Task SaveAsync(string savepoint) => transaction.SaveAsync(savepoint);
+
+    public Task RollbackToAsync(string savepoint) => transaction.RollbackAsync(savepoint);
+
+    public Task ReleaseAsync(string savepoint) => transaction.ReleaseAsync(savepoint);
+
     public async ValueTask DisposeAsync()
     {
         await transaction.DisposeAsync();
