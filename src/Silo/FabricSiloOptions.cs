@@ -37,6 +37,12 @@ public sealed class FabricSiloOptions
     /// <summary>Names the stored state; keep it across deployments.</summary>
     public string ServiceId { get; set; } = "fabric";
 
+    /// <summary>
+    /// Run the demo (--demo) once the silo serves: simulated GPUs, a funded renter, sample clusters and jobs
+    /// (see <see cref="Demo.DemoService"/>).
+    /// </summary>
+    public bool Demo { get; set; }
+
     /// <summary>Storage kind and, for PostgreSQL, where it is.</summary>
     public sealed class StorageSettings
     {

@@ -51,6 +51,7 @@ public static class SiloApp
                 app.Services.GetRequiredService<FabricStorage>(),
                 app.Services.GetRequiredService<IOptions<NetworkOptions>>().Value,
                 app.Services.GetRequiredService<NetworkKeys.Resolved>()));
+            app.Services.GetService<Demo.DemoTrigger>()?.Pull();
             await app.WaitForShutdownAsync();
             return 0;
         }
@@ -195,6 +196,15 @@ public static class SiloApp
         builder.Services.AddSingleton(Options.Create(pool));
         builder.Services.AddSingleton(Options.Create(rental));
         builder.AddFabricSilo(options, storage, network, fees);
+        if (options.Demo)
+        {
+            // After the silo's own services, so it starts once the silo serves (and stops before it).
+            builder.Services.AddSingleton<Demo.DemoTrigger>();
+            builder.Services.AddHostedService<Demo.DemoService>();
+            // The demo's simulated workers say what they do in "demo:" lines; their own logs only when something is wrong.
+            builder.Logging.AddFilter("Fabric.Worker", LogLevel.Warning);
+        }
+
         var app = builder.Build();
         app.MapFabricEndpoints();
         return app;

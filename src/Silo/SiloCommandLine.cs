@@ -19,6 +19,12 @@ public static class SiloCommandLine
         ["--service-id"] = "Fabric:ServiceId",
     };
 
+    /// <summary>Flags that take no value (on when given) → configuration key.</summary>
+    public static readonly IReadOnlyDictionary<string, string> BooleanSwitches = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--demo"] = "Fabric:Demo",
+    };
+
     private static readonly HashSet<string> PortFlags = ["--silo-port", "--gateway-port", "--http-port"];
 
     public const string Usage = """
@@ -38,6 +44,9 @@ public static class SiloCommandLine
           --advertise IP        Address other silos and clients use to reach this one (default 127.0.0.1)
           --cluster-id ID       Cluster name; silos with the same id and storage join each other (default fabric)
           --service-id ID       Name of the stored state (default fabric)
+          --demo                Also show Fabric at work, in this process: simulated GPUs (4 x RTX 4090, 2 x A100 80GB)
+                                served by the real worker code, a renter funded with test IOSD, sample clusters and jobs
+                                with their logs and settlement; keys under DATA/demo/. The silo keeps running after it.
           -h, --help            Show this help
 
         Exit codes: 0 stopped normally, 1 could not start (the message says why), 64 bad command line.
@@ -62,6 +71,17 @@ public static class SiloCommandLine
             }
 
             var (flag, inlineValue) = Split(arg);
+            if (BooleanSwitches.TryGetValue(flag, out var booleanKey))
+            {
+                if (inlineValue is not null && !bool.TryParse(inlineValue, out _))
+                {
+                    return new Parsed(false, [], $"{flag} takes no value (or true/false), not '{inlineValue}'.");
+                }
+
+                configuration.Add($"--{booleanKey}={inlineValue ?? "true"}");
+                continue;
+            }
+
             if (!Switches.TryGetValue(flag, out var key))
             {
                 return new Parsed(false, [], $"Unknown option '{arg}'. Run with --help to see the options.");

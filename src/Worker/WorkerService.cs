@@ -52,24 +52,7 @@ public sealed partial class WorkerService(
             var host = plan.Host with { LatencyMs = latency, BandwidthMbps = 0 };
             LogHost(_logger, host.CpuModel, host.CpuCores, host.RamMib, host.Os, latency);
 
-            agents.AddRange(plan.Gpus.Select(gpu => new DeviceAgent(
-                new DeviceAgentSettings
-                {
-                    Owner = plan.Owner,
-                    Spec = plan.SpecFor(gpu, host),
-                    Price = plan.Price,
-                    Region = plan.Region,
-                    // The solver hashes on the CPU: a real GPU gets every core, a simulated one a single thread.
-                    SolverParallelism = plan.Source.Simulated ? 1 : Environment.ProcessorCount,
-                    AnswerChallenges = !_options.Once,
-                    RetryDelay = _options.RetryDelay,
-                    MaxRetryDelay = _options.MaxRetryDelay,
-                },
-                api,
-                solver,
-                heartbeats,
-                time,
-                loggerFactory.CreateLogger<DeviceAgent>())));
+            agents.AddRange(CreateAgents(plan, host, _options, api, solver, heartbeats, time, loggerFactory));
 
             if (_options.Once)
             {
@@ -77,15 +60,7 @@ public sealed partial class WorkerService(
             }
             else
             {
-                // One work agent for the machine: one inbox, one waiting poll, however many GPUs.
-                await using var runner = new WorkAgent(work,
-                    [.. agents.Select((a, i) => new ServedDevice(a.DeviceId, i, () => a.Session))],
-                    new JobRunnerOptions { WorkRoot = WorkDir() }, time, loggerFactory.CreateLogger<WorkAgent>(), _options.AdvertiseAddress);
-                using var stopWork = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                var working = runner.RunAsync(stopWork.Token);
-                await Task.WhenAll(agents.Select(a => a.RunAsync(stoppingToken)));
-                await stopWork.CancelAsync();
-                await working;
+                await ServeAsync(agents, work, WorkDir(), _options.AdvertiseAddress, time, loggerFactory, stoppingToken);
                 if (!stoppingToken.IsCancellationRequested)
                 {
                     LogAllRemoved(_logger);
@@ -131,6 +106,67 @@ public sealed partial class WorkerService(
                 lifetime.StopApplication();
             }
         }
+    }
+
+    /// <summary>One <see cref="DeviceAgent"/> per GPU of <paramref name="plan"/>, set up as the worker serves them.</summary>
+    /// <param name="plan">What to serve.</param>
+    /// <param name="host">The machine, latency measured.</param>
+    /// <param name="options">Retry delays; --once (connect and beat only, no challenge work).</param>
+    /// <param name="api">Device calls.</param>
+    /// <param name="solver">Answers verification challenges.</param>
+    /// <param name="heartbeats">What each heartbeat says.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="loggerFactory">Where the agents log.</param>
+    public static IReadOnlyList<DeviceAgent> CreateAgents(
+        WorkerPlan plan, HostInfo host, WorkerOptions options, IDeviceApi api, IChallengeSolver solver, IHeartbeatSource heartbeats,
+        TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        return
+        [
+            .. plan.Gpus.Select(gpu => new DeviceAgent(
+                new DeviceAgentSettings
+                {
+                    Owner = plan.Owner,
+                    Spec = plan.SpecFor(gpu, host),
+                    Price = plan.Price,
+                    Region = plan.Region,
+                    // The solver hashes on the CPU: a real GPU gets every core, a simulated one a single thread.
+                    SolverParallelism = plan.Source.Simulated ? 1 : Environment.ProcessorCount,
+                    AnswerChallenges = !options.Once,
+                    RetryDelay = options.RetryDelay,
+                    MaxRetryDelay = options.MaxRetryDelay,
+                },
+                api,
+                solver,
+                heartbeats,
+                time,
+                loggerFactory.CreateLogger<DeviceAgent>())),
+        ];
+    }
+
+    /// <summary>
+    /// Serves <paramref name="agents"/> (one machine's GPUs) until cancelled or every device is removed: each agent
+    /// heartbeats and answers challenges, and one <see cref="WorkAgent"/> for the machine (one inbox, one waiting poll,
+    /// however many GPUs) runs the jobs Fabric assigns, in folders under <paramref name="workRoot"/>. The job processes
+    /// still running are stopped (their whole trees) before it returns.
+    /// </summary>
+    public static async Task ServeAsync(
+        IReadOnlyList<DeviceAgent> agents, IWorkApi work, string workRoot, string? advertiseAddress, TimeProvider time,
+        ILoggerFactory loggerFactory, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(agents);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        await using var runner = new WorkAgent(work,
+            [.. agents.Select((a, i) => new ServedDevice(a.DeviceId, i, () => a.Session))],
+            new JobRunnerOptions { WorkRoot = workRoot }, time, loggerFactory.CreateLogger<WorkAgent>(), advertiseAddress);
+        using var stopWork = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var working = runner.RunAsync(stopWork.Token);
+        await Task.WhenAll(agents.Select(a => a.RunAsync(stoppingToken)));
+        await stopWork.CancelAsync();
+        await working;
     }
 
     private string WorkDir() => _options.WorkDir is { Length: > 0 } dir

@@ -13,10 +13,22 @@ public sealed class SiloConfigurationTests
         Assert.Equal(["--Fabric:DataDir=/tmp/x", "--Fabric:SiloPort=12000", "--Fabric:Storage:Kind=postgres"], parsed.ConfigurationArgs);
     }
 
+    [Fact]
+    public void Demo_is_a_flag_without_a_value_listed_in_the_help()
+    {
+        var parsed = SiloCommandLine.Parse(["--demo", "--data-dir", "/tmp/x"]);
+
+        Assert.Null(parsed.Error);
+        Assert.Equal(["--Fabric:Demo=true", "--Fabric:DataDir=/tmp/x"], parsed.ConfigurationArgs);
+        Assert.Equal(["--Fabric:Demo=false"], SiloCommandLine.Parse(["--demo=false"]).ConfigurationArgs);
+        Assert.Contains("--demo ", SiloCommandLine.Usage, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--bogus", "Unknown option '--bogus'")]
     [InlineData("--silo-port", "needs a value")]
     [InlineData("--gateway-port=abc", "not a port number")]
+    [InlineData("--demo=soon", "--demo takes no value")]
     public void Bad_flags_are_usage_errors(string arg, string message)
     {
         var parsed = SiloCommandLine.Parse([arg]);

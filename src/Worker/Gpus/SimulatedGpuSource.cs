@@ -20,9 +20,14 @@ public sealed class SimulatedGpuSource : IGpuSource
     /// <param name="count">Number of GPUs, at least 1.</param>
     /// <param name="model">Model name; known models (see <see cref="GpuModels"/>) fill in the rest.</param>
     /// <param name="vramMib">Memory per GPU; required for a model the table does not know.</param>
-    public SimulatedGpuSource(WalletAddress owner, int count, string model, int? vramMib)
+    /// <param name="firstIndex">
+    /// Index of the first GPU in the UUID derivation: one owner simulating several machines gives each its own range,
+    /// so their GPUs (and device ids) stay distinct.
+    /// </param>
+    public SimulatedGpuSource(WalletAddress owner, int count, string model, int? vramMib, int firstIndex = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstIndex);
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         var known = GpuModels.Find(model);
         var vram = vramMib ?? known?.VramMib
@@ -31,7 +36,7 @@ public sealed class SimulatedGpuSource : IGpuSource
         var capability = known?.ComputeCapability ?? "0.0";
         var power = (Idle: known?.IdlePowerW ?? 20, Max: known?.MaxPowerW ?? 300);
 
-        _gpus = [.. Enumerable.Range(0, count).Select(i => new GpuInfo(UuidFor(owner, i), name, vram, capability))];
+        _gpus = [.. Enumerable.Range(firstIndex, count).Select(i => new GpuInfo(UuidFor(owner, i), name, vram, capability))];
         _metrics = [.. _gpus.Select(g => new SimulatedGpuMetrics(SeedFor(g.Uuid), g.VramMib, power.Idle, power.Max))];
     }
 

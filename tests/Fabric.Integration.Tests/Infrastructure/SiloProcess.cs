@@ -13,6 +13,9 @@ public sealed record SiloSettings
     public string? Connection { get; init; }
     public string ClusterId { get; init; } = "fabric";
 
+    /// <summary>Start with --demo (simulated GPUs, sample clusters and jobs in the silo's process).</summary>
+    public bool Demo { get; init; }
+
     /// <summary>Extra FABRIC__... settings for the process (network keys, genesis wallets).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
@@ -43,6 +46,11 @@ public sealed record SiloSettings
         {
             yield return "--connection";
             yield return Connection;
+        }
+
+        if (Demo)
+        {
+            yield return "--demo";
         }
     }
 }
