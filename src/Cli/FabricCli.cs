@@ -38,6 +38,8 @@ public static class FabricCli
         root.Subcommands.Add(wallet);
         root.Subcommands.Add(LedgerCommands.Create(services));
         root.Subcommands.Add(LedgerCommands.Treasury(services));
+        root.Subcommands.Add(StakeCommands.Create(services));
+        root.Subcommands.Add(PriceCommands.Create(services));
         return root;
     }
 

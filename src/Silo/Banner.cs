@@ -15,6 +15,8 @@ public static class Banner
           network   {network.Id}
           authority {keys.Authority}{(keys.AuthorityKeyFile is null ? "" : $"  (local key {keys.AuthorityKeyFile})")}
           treasury  {keys.Treasury}{(keys.TreasuryKeyFile is null ? "" : $"  (local key {keys.TreasuryKeyFile})")}
+          oracle    {(keys.Oracle.Length == 0 ? "(none: Fabric:Network:Oracle)" : keys.Oracle)}{(keys.OracleKeyFile is null ? "" : $"  (local key {keys.OracleKeyFile})")}
+          market    {(keys.Market.Length == 0 ? "(none: Fabric:Network:Market)" : keys.Market)}{(keys.MarketKeyFile is null ? "" : $"  (local key {keys.MarketKeyFile})")}
         Press Ctrl+C to stop.
         """;
 }

@@ -188,11 +188,25 @@ public static class SiloApp
         {
             throw new FabricStartupException(e.Message, e);
         }
+        var staking = Bind<Staking.StakingOptions>(builder.Configuration, Staking.StakingOptions.Section);
+        var burn = Bind<Buyback.BurnOptions>(builder.Configuration, Buyback.BurnOptions.Section);
+        var priceFeed = Bind<Buyback.PriceFeedOptions>(builder.Configuration, Buyback.PriceFeedOptions.Section);
+        var economy = staking.Validate().Concat(burn.Validate()).Concat(priceFeed.Validate()).ToList();
+        if (economy.Count > 0)
+        {
+            throw new FabricStartupException(string.Join(" ", economy));
+        }
+
         var keys = NetworkKeys.Resolve(network, storage, options.DataDir);
         network.Authority = keys.Authority;
         network.Treasury = keys.Treasury;
+        network.Oracle = keys.Oracle.Length == 0 ? null : keys.Oracle;
+        network.Market = keys.Market.Length == 0 ? null : keys.Market;
 
         builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(Options.Create(staking));
+        builder.Services.AddSingleton(Options.Create(burn));
+        builder.Services.AddSingleton(Options.Create(priceFeed));
         builder.Services.AddSingleton(Options.Create(pool));
         builder.Services.AddSingleton(Options.Create(rental));
         builder.AddFabricSilo(options, storage, network, fees);

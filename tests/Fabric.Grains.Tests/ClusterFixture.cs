@@ -36,6 +36,18 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public static Keypair Community { get; } = Keypair.Generate();
 
+    /// <summary>The price oracle's key and the buy-back's market wallet.</summary>
+    public static Keypair Oracle { get; } = Keypair.Generate();
+
+    public static Keypair Market { get; } = Keypair.Generate();
+
+    /// <summary>Staking, burn and price feed parameters the silos read per call: a test may change one and put it back.</summary>
+    public static Fabric.Staking.StakingOptions Staking { get; } = new();
+
+    public static Fabric.Buyback.BurnOptions Burn { get; } = new();
+
+    public static Fabric.Buyback.PriceFeedOptions PriceFeed { get; } = new();
+
     /// <summary>Pool and liveness settings: small challenges so verification tests run in milliseconds.</summary>
     public static Fabric.Devices.PoolOptions Pool { get; } = new()
     {
@@ -50,6 +62,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         Id = "fabric-test",
         Authority = Authority.Address.ToString(),
         Treasury = Treasury.Address.ToString(),
+        Oracle = Oracle.Address.ToString(),
+        Market = Market.Address.ToString(),
         Genesis = new GenesisOptions { Community = Community.Address.ToString() },
     };
 
@@ -84,6 +98,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Options.Create(Network));
             silo.Services.AddSingleton(Options.Create(new FeeOptions()));
             silo.Services.AddSingleton(Options.Create(Pool));
+            silo.Services.AddSingleton(Options.Create(Staking));
+            silo.Services.AddSingleton(Options.Create(Burn));
+            silo.Services.AddSingleton(Options.Create(PriceFeed));
             silo.Services.AddSingleton(new LedgerStore(FabricStorage.Sqlite(silo.Configuration["FabricDataDir"]!)));
             silo.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
             silo.AddAdoNetGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>

@@ -41,6 +41,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<DeviceDetails?> GetAsync();
 
+    /// <summary>
+    /// The device as stored, without the live heartbeat, or null. Interleaves with the device's other calls, so a grain
+    /// the device itself waits on (its stake, when it reports a fault) can read it without a deadlock.
+    /// </summary>
+    [Alias("Peek"), SiloOnly, Orleans.Concurrency.AlwaysInterleave]
+    Task<DeviceDetails?> PeekAsync();
+
     /// <summary>Status history, connections, uptime and traffic ("device.activity", signed by the owner or the operator's authority key).</summary>
     [Alias("Activity")]
     Task<DeviceActivity> GetActivityAsync(SignedEnvelope request);

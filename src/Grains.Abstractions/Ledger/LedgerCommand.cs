@@ -84,3 +84,24 @@ public sealed record ReleaseCommand : LedgerCommand
 {
     [Id(0)] public required string HoldId { get; init; }
 }
+
+/// <summary>A part of one hold taken by a slash.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.HoldSlice")]
+public sealed record HoldSlice
+{
+    [Id(0)] public required string HoldId { get; init; }
+    [Id(1)] public required long Amount { get; init; }
+}
+
+/// <summary>
+/// Takes parts of active holds (a stake) as a penalty: to <see cref="To"/>'s wallet (the harmed renter), or out of
+/// existence into the burned supply when <see cref="To"/> is empty. The holds stay open with what is left.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fabric.SlashCommand")]
+public sealed record SlashCommand : LedgerCommand
+{
+    [Id(0)] public required IReadOnlyList<HoldSlice> From { get; init; }
+
+    /// <summary>Recipient wallet, or "" to burn.</summary>
+    [Id(1)] public string To { get; init; } = "";
+}

@@ -50,7 +50,7 @@ public sealed record LedgerEvent
     [Id(0)] public required long Sequence { get; init; }
     [Id(1)] public required string OperationId { get; init; }
 
-    /// <summary>transfer, mint, burn, hold, capture, release.</summary>
+    /// <summary>transfer, mint, burn, hold, capture, release, slash.</summary>
     [Id(2)] public required string Kind { get; init; }
     [Id(3)] public required Token Token { get; init; }
     [Id(4)] public required IReadOnlyList<Posting> Postings { get; init; }

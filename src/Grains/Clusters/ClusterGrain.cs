@@ -664,7 +664,10 @@ public sealed partial class ClusterGrain(
 
     private static bool IsEnded(ClusterStatus status) => status is ClusterStatus.Released or ClusterStatus.Expired or ClusterStatus.Failed;
 
-    private static string HoldId(string clusterId, int n) => $"cluster/{clusterId}/{n}";
+    private static string HoldId(string clusterId, int n) => EscrowHoldId(clusterId, n);
+
+    /// <summary>The ledger hold id of a cluster's n-th escrow; the first one's owner is the renter.</summary>
+    internal static string EscrowHoldId(string clusterId, int n) => $"cluster/{clusterId}/{n}";
 
     private static string Describe(ClusterSpec spec, long? price)
     {

@@ -166,7 +166,7 @@ public sealed partial class DeviceGrain(
 
         if (_challenge is { Root: null } pending && now > pending.Spec.Deadline)
         {
-            await FailVerificationAsync(device, "no answer to the verification challenge before its deadline");
+            await FailVerificationAsync(device, pending.Spec.Id, "no answer to the verification challenge before its deadline");
         }
         else if (device.Status is DeviceStatus.Unhealthy or DeviceStatus.Offline)
         {
@@ -231,7 +231,7 @@ public sealed partial class DeviceGrain(
         var outcome = _challenges.Check(pending, device.Spec.Simulated ? Verification.PerformanceTiers.Fallback.Model : device.Spec.Model, openings);
         if (!outcome.Passed)
         {
-            await FailVerificationAsync(device, outcome.Detail, outcome);
+            await FailVerificationAsync(device, pending.Spec.Id, outcome.Detail, outcome);
             return outcome;
         }
 
@@ -279,6 +279,8 @@ public sealed partial class DeviceGrain(
     }
 
     public async Task<DeviceDetails?> GetAsync() => Device is { } device ? await LiveAsync(device) : null;
+
+    public Task<DeviceDetails?> PeekAsync() => Task.FromResult(Device);
 
     public Task<DeviceActivity> GetActivityAsync(SignedEnvelope request)
     {
@@ -338,6 +340,18 @@ public sealed partial class DeviceGrain(
         if (status == DeviceStatus.Offline)
         {
             TellClusterLost(seen, $"device {device.Id} went silent (no heartbeat for {silence.TotalSeconds:0} s)");
+            if (state.State.Assignment is { } rented)
+            {
+                // Down past the liveness SLA while rented: one fault per rental and silence.
+                await ReportFaultAsync(new Staking.StakeFault
+                {
+                    FaultId = $"offline/{rented.ClusterId}/{seen.ToUnixTimeMilliseconds()}",
+                    Kind = Staking.FaultKind.DowntimeWhileRented,
+                    ClusterId = rented.ClusterId,
+                    At = seen,
+                    Detail = $"Offline while rented to cluster {rented.ClusterId}: no heartbeat for {silence.TotalSeconds:0} s",
+                });
+            }
         }
     }
 
@@ -392,8 +406,11 @@ public sealed partial class DeviceGrain(
         return (device, DeviceStatus.Removed, "removed by owner");
     }
 
-    private async Task FailVerificationAsync(DeviceDetails device, string why, VerificationOutcome? outcome = null)
+    private async Task FailVerificationAsync(DeviceDetails device, Guid challengeId, string why, VerificationOutcome? outcome = null)
     {
+        // A verified device in good standing that fails a re-verification did not show what it claims: a fault its
+        // stake answers for, once per challenge. A first verification or a device already failing is not slashed.
+        var reverification = device.VerifiedAt is not null && device.Status != DeviceStatus.FailedVerification;
         _challenge = null;
         var failed = device with
         {
@@ -404,6 +421,17 @@ public sealed partial class DeviceGrain(
         await SaveAsync(failed, DeviceStatus.FailedVerification, $"verification failed: {why}",
             s => s with { ReverifyAt = time.GetUtcNow() + _challenges.NextReverification() });
         LogVerificationFailed(logger, device.Id, why);
+        if (reverification)
+        {
+            await ReportFaultAsync(new Staking.StakeFault
+            {
+                FaultId = $"verify/{challengeId:N}",
+                Kind = Staking.FaultKind.FailedVerification,
+                ClusterId = state.State.Assignment?.ClusterId ?? "",
+                At = time.GetUtcNow(),
+                Detail = why,
+            });
+        }
     }
 
     /// <summary>

@@ -24,6 +24,14 @@ public static class CommandDigest
 
                 break;
             case ReleaseCommand c: writer.Text(c.HoldId); break;
+            case SlashCommand c:
+                writer.Text(c.To).Number(c.From.Count);
+                foreach (var slice in c.From)
+                {
+                    writer.Text(slice.HoldId).Number(slice.Amount);
+                }
+
+                break;
             default: throw new FabricRejectedException($"Unknown ledger command {command.GetType().Name}.");
         }
 

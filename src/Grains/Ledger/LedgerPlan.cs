@@ -32,6 +32,7 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
             HoldCommand c => await HoldAsync(c, write),
             CaptureCommand c => await CaptureAsync(c, write),
             ReleaseCommand c => await ReleaseAsync(c, write),
+            SlashCommand c => await SlashAsync(c, write),
             _ => throw new FabricRejectedException($"Unknown ledger command {command.GetType().Name}."),
         };
     }
@@ -135,6 +136,43 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
             ? []
             : [new Posting { Account = LedgerAccounts.Hold(c.HoldId), Owner = hold.Owner, Delta = -left }, In(hold.Owner, left)];
         return new LedgerPlan("release", hold.Token, postings, new HoldChange(c.HoldId, hold.Owner, hold.Amount, "Released"));
+    }
+
+    /// <summary>
+    /// Each slice comes out of an active hold, never more than the hold has left; all holds share one token; the
+    /// total goes to the recipient's wallet or to the burned supply. Holds stay open (a stake keeps what is left).
+    /// </summary>
+    private static async Task<LedgerPlan> SlashAsync(SlashCommand c, LedgerWrite write)
+    {
+        Require(c.From.Count is > 0 and <= 256, "A slash takes from 1 to 256 holds.");
+        Require(c.From.Select(s => s.HoldId).Distinct(StringComparer.Ordinal).Count() == c.From.Count, "A slash names each hold once.");
+        var postings = new List<Posting>();
+        Token? token = null;
+        long total = 0;
+        foreach (var slice in c.From)
+        {
+            var hold = await ActiveHoldAsync(write, slice.HoldId);
+            Require(token is null || token == hold.Token, "A slash takes from holds of one token.");
+            token = hold.Token;
+            RequireAmount(slice.Amount);
+            var left = await write.BalanceAsync(LedgerAccounts.Hold(slice.HoldId), hold.Token);
+            Require(slice.Amount <= left, $"Slash of {slice.Amount} base units exceeds what hold '{slice.HoldId}' has left ({left}).");
+            total = Checked(() => checked(total + slice.Amount));
+            postings.Add(new Posting { Account = LedgerAccounts.Hold(slice.HoldId), Owner = hold.Owner, Delta = -slice.Amount });
+        }
+
+        if (c.To.Length == 0)
+        {
+            postings.Add(new Posting { Account = LedgerAccounts.Burned, Owner = "", Delta = total });
+        }
+        else
+        {
+            RequireAddress(c.To, "recipient");
+            await RequireRoomAsync(write, LedgerAccounts.Wallet(c.To), token!.Value, total);
+            postings.Add(In(c.To, total));
+        }
+
+        return new LedgerPlan("slash", token!.Value, postings, null);
     }
 
     private static async Task<HoldRow> ActiveHoldAsync(LedgerWrite write, string holdId)

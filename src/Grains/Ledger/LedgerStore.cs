@@ -81,6 +81,31 @@ public sealed class LedgerStore(FabricStorage storage)
         return new Page<LedgerEvent> { Items = events, Total = (int)Math.Min(total, int.MaxValue) };
     }
 
+    /// <summary>
+    /// Fee revenue of <paramref name="treasury"/> in <paramref name="token"/> over [<paramref name="from"/>,
+    /// <paramref name="to"/>): the sum of what capture events credited to its wallet (payment fees plus booking fees),
+    /// by the events' ledger time. Only captures pay the treasury fees; it is never a renter or supplier itself.
+    /// </summary>
+    public async Task<long> ReadFeeRevenueAsync(string treasury, Token token, DateTimeOffset from, DateTimeOffset to)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null, """
+            SELECT COALESCE(SUM(p.Delta), 0) FROM FabricLedgerPosting p JOIN FabricLedgerEvent e ON e.Sequence = p.Sequence
+            WHERE p.Owner = @owner AND p.Account = @account AND p.Delta > 0
+              AND e.Kind = 'capture' AND e.Token = @token AND e.AtUnixMs >= @from AND e.AtUnixMs < @to
+            """, ("@owner", treasury), ("@account", LedgerAccounts.Wallet(treasury)), ("@token", (long)token),
+            ("@from", from.ToUnixTimeMilliseconds()), ("@to", to.ToUnixTimeMilliseconds()));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The owner of a hold, or null when no hold has that id.</summary>
+    public async Task<string?> ReadHoldOwnerAsync(string holdId)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null, "SELECT Owner FROM FabricLedgerHold WHERE HoldId = @id", ("@id", holdId));
+        return await command.ExecuteScalarAsync() as string;
+    }
+
     /// <summary>The newest <paramref name="take"/> events, newest first.</summary>
     public async Task<IReadOnlyList<LedgerEvent>> ReadTailAsync(int take)
     {

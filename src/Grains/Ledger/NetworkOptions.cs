@@ -2,8 +2,8 @@ namespace Fabric.Ledger;
 
 /// <summary>
 /// Who the network is and who may create money. Bound from "Fabric:Network". On SQLite the silo creates local
-/// authority and treasury keys in the data folder when none are configured; on PostgreSQL every silo must be given
-/// the same addresses.
+/// authority, treasury, oracle and market keys in the data folder when none are configured; on PostgreSQL every silo
+/// must be given the same addresses.
 /// </summary>
 public sealed class NetworkOptions
 {
@@ -17,6 +17,15 @@ public sealed class NetworkOptions
 
     /// <summary>Base58 address of the treasury: receives fees, signs IOSD deposits.</summary>
     public string? Treasury { get; set; }
+
+    /// <summary>Base58 address of the price oracle: the only signer of "price.set" (IO/USD prices).</summary>
+    public string? Oracle { get; set; }
+
+    /// <summary>
+    /// Base58 address of the market wallet: the counterparty of the hourly buy-back, paid the IOSD that buys the IO
+    /// the treasury burns.
+    /// </summary>
+    public string? Market { get; set; }
 
     /// <summary>Longest a signed request may stay valid; bounds how long a captured request can be replayed.</summary>
     public TimeSpan MaxRequestLifetime { get; set; } = TimeSpan.FromMinutes(10);

@@ -1,0 +1,78 @@
+using Fabric.Buyback;
+using Fabric.Ledger;
+using Fabric.Money;
+
+namespace Fabric.Tests.Staking;
+
+[Collection(ClusterCollection.Name)]
+public sealed class BuybackTests(ClusterFixture fixture)
+{
+    private readonly StakingTestKit _kit = new(fixture);
+
+    private IBurnGrain Burn => fixture.Grains.GetGrain<IBurnGrain>(IBurnGrain.NetworkKey);
+
+    private IPriceFeedGrain Feed => fixture.Grains.GetGrain<IPriceFeedGrain>(IPriceFeedGrain.NetworkKey);
+
+    [Fact]
+    public async Task Each_hours_fee_revenue_buys_back_and_burns_io_once()
+    {
+        // Settle whatever earlier tests left due, so this hour's figures are this test's alone to check.
+        await Burn.GetHistoryAsync(1);
+        await PriceFeedTests.SetAsync(Feed, 2_500_000);
+        while ((await _kit.Relay.TickBurnAsync()).Count > 0)
+        {
+        }
+
+        await _kit.MintAsync(ClusterFixture.Treasury.Address, Token.IO, 1_000_000 * StakingTestKit.Io);
+        var now = ClusterFixture.Clock.GetUtcNow();
+        var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 100_000_000);
+        var supplier = await _kit.Ledger.FundedAsync();
+        var holdId = $"test-buyback/{Guid.NewGuid():N}";
+        await _kit.Ledger.InsideLedger.ApplyAsync(new HoldCommand
+        {
+            OperationId = $"{holdId}/open", HoldId = holdId, Owner = renter.Address.ToString(), Token = Token.IOSD, Amount = 100_000_000,
+        });
+        // 80 IOSD paid: 2% payment fee (1.6 IOSD) + 0.25% booking fee (0.2 IOSD) to the treasury.
+        await _kit.Ledger.InsideLedger.ApplyAsync(new CaptureCommand
+        {
+            OperationId = $"{holdId}/capture", HoldId = holdId, Payouts = [new Payout { To = supplier.Address.ToString(), Amount = 80_000_000 }], Final = true,
+        });
+        var burnedBefore = await _kit.BurnedIoAsync();
+        var marketBefore = await _kit.Ledger.BalanceAsync(ClusterFixture.Market, Token.IOSD);
+
+        var early = await _kit.Relay.TickBurnAsync();
+        ClusterFixture.Clock.Advance(hour.AddHours(1) + ClusterFixture.Burn.SettleDelay - ClusterFixture.Clock.GetUtcNow());
+        var price = await PriceFeedTests.SetAsync(Feed, 2_500_000);
+        var settled = await _kit.Relay.TickBurnAsync();
+        var again = await _kit.Relay.TickBurnAsync();
+
+        Assert.Empty(early);
+        Assert.Empty(again);
+        var record = Assert.Single(settled);
+        Assert.Equal(hour, record.Hour);
+        Assert.Equal(1_800_000, record.RevenueIosd);
+        // share = clamp(5000 × 2.0 / 2.5, 1000, 9000) = 4000 bps; 40% of 1.8 IOSD = 0.72 IOSD buys 0.288 IO at 2.5 USD.
+        Assert.Equal((4000, price.MicroUsdPerIo, 720_000L, 28_800_000L), (record.ShareBps, record.MicroUsdPerIo, record.SpentIosd, record.BurnedIo));
+        Assert.Equal(burnedBefore + 28_800_000, await _kit.BurnedIoAsync());
+        Assert.Equal(marketBefore.Available + 720_000, (await _kit.Ledger.BalanceAsync(ClusterFixture.Market, Token.IOSD)).Available);
+        Assert.Equal(record, (await Burn.GetHistoryAsync(1))[0]);
+        var events = await _kit.Ledger.Ledger.TailAsync(50);
+        var id = $"buyback/{hour:yyyy-MM-ddTHH}";
+        Assert.Single(events, e => e.OperationId == $"{id}/pay" && e.Kind == "transfer");
+        Assert.Single(events, e => e.OperationId == $"{id}/burn" && e.Kind == "burn");
+    }
+
+    [Fact]
+    public void The_burn_share_follows_the_price_rule_within_its_bounds()
+    {
+        var options = new BurnOptions();
+
+        Assert.Equal(5000, BuybackMath.ShareBps(options, 2_000_000));
+        Assert.Equal(4000, BuybackMath.ShareBps(options, 2_500_000));
+        Assert.Equal(9000, BuybackMath.ShareBps(options, 500_000));
+        Assert.Equal(1000, BuybackMath.ShareBps(options, 50_000_000));
+        Assert.Equal(40_000_000, BuybackMath.IoFor(1_000_000, 2_500_000)); // 1 USD buys 0.4 IO at 2.5 USD
+        Assert.Equal(1_000_000, BuybackMath.IosdFor(40_000_000, 2_500_000));
+    }
+}
