@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
 using System.Data.Common;
+using Fabric.Clusters;
+using Fabric.Governance;
 using Fabric.Money;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
@@ -14,15 +17,25 @@ namespace Fabric.Ledger;
 /// dies mid-way leaves either the whole movement or none of it, and a retry with the same id is answered from the
 /// stored event.
 /// </summary>
+/// <remarks>
+/// Fee rates are live network parameters. The ledger is where a change becomes real: it records the change as a
+/// "parameter" event and, in the same turn, swaps its in-memory <see cref="ParameterHistory"/>, so every command
+/// planned after that event uses the new rate and none before it does. On activation (and after a write conflict) it
+/// reads the parameter events back, so no polling or push from other grains is needed.
+/// </remarks>
 public sealed partial class LedgerGrain(
     LedgerStore store,
     IOptions<NetworkOptions> network,
     IOptions<FeeOptions> fees,
+    IOptions<RentalOptions> rental,
+    IOptions<ParameterOptions> parameterDefaults,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     ILogger<LedgerGrain> logger) : Grain, ILedgerGrain
 {
     private readonly SignedRequestGate _gate = new(network.Value, time);
-    private readonly LedgerPlanner _planner = new(fees.Value, network.Value.Treasury ?? "");
+    private readonly ImmutableDictionary<string, long> _defaults =
+        ParameterCatalog.Defaults(fees.Value, rental.Value.Weights, parameterDefaults.Value);
+    private ParameterHistory? _parameters;
     private (long Sequence, byte[] Hash)? _head;
 
     public async Task<LedgerReceipt> ApplyAsync(LedgerCommand command)
@@ -40,6 +53,7 @@ public sealed partial class LedgerGrain(
                 // was briefly busy: re-read the head and try again. The operation id keeps the retry exactly-once.
                 LogRetry(logger, command.OperationId, attempt, e.Message);
                 _head = await store.ReadHeadAsync();
+                _parameters = await ReadParametersAsync();
             }
         }
     }
@@ -47,8 +61,12 @@ public sealed partial class LedgerGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _head = await store.ReadHeadAsync();
+        _parameters = await ReadParametersAsync();
         await EnsureGenesisAsync();
     }
+
+    private async Task<ParameterHistory> ReadParametersAsync() =>
+        new(_defaults, ParameterHistory.Parse(await store.ReadParameterEventsAsync()));
 
     public Task<long> GetHeadAsync() => Task.FromResult(_head?.Sequence ?? 0);
 
@@ -103,7 +121,8 @@ public sealed partial class LedgerGrain(
         return await ApplyAsync(command);
     }
 
-    public async Task<LedgerVerification> VerifyAsync() => LedgerVerifier.Verify(await store.ReadSnapshotAsync());
+    public async Task<LedgerVerification> VerifyAsync() =>
+        LedgerVerifier.Verify(await store.ReadSnapshotAsync(), network.Value.Treasury);
 
     public async Task<IReadOnlyList<LedgerEvent>> TailAsync(int take)
     {
@@ -129,9 +148,10 @@ public sealed partial class LedgerGrain(
             return Receipt(command.OperationId, existing.Sequence, existing.Hash, duplicate: true);
         }
 
-        var plan = await _planner.PlanAsync(command, write);
+        var parameters = _parameters ??= await ReadParametersAsync();
+        var plan = await new LedgerPlanner(parameters, network.Value.Treasury ?? "").PlanAsync(command, write);
         var head = _head ??= await store.ReadHeadAsync();
-        var unhashed = new StoredEvent(head.Sequence + 1, command.OperationId, plan.Kind, plan.Token, command.Memo,
+        var unhashed = new StoredEvent(head.Sequence + 1, command.OperationId, plan.Kind, plan.Token, plan.Memo ?? command.Memo,
             command.RequestedBy, digest, time.GetUtcNow().ToUnixTimeMilliseconds(), head.Hash, [], plan.Postings);
         var stored = unhashed with { Hash = EventHashing.Hash(unhashed) };
 
@@ -148,6 +168,12 @@ public sealed partial class LedgerGrain(
 
         await write.CommitAsync();
         _head = (stored.Sequence, stored.Hash);
+        if (command is ParameterCommand change)
+        {
+            _parameters = parameters.With(new ParameterChange(stored.Sequence, change.Name, change.Value));
+            LogParameter(logger, change.Name, change.Value, stored.Sequence);
+        }
+
         return Receipt(command.OperationId, stored.Sequence, stored.Hash, duplicate: false);
     }
 
@@ -186,6 +212,9 @@ public sealed partial class LedgerGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger write of {OperationId} failed (attempt {Attempt}): {Reason}; retrying")]
     private static partial void LogRetry(ILogger logger, string operationId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Parameter {Name} is now {Value} (ledger event #{Sequence})")]
+    private static partial void LogParameter(ILogger logger, string name, long value, long sequence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Genesis {Bucket}: minted {WholeIo} IO to {Address}")]
     private static partial void LogGenesis(ILogger logger, string bucket, long wholeIo, string address);
