@@ -38,6 +38,9 @@ public static class FabricCli
         root.Subcommands.Add(wallet);
         root.Subcommands.Add(LedgerCommands.Create(services));
         root.Subcommands.Add(LedgerCommands.Treasury(services));
+        root.Subcommands.Add(GovernanceCommands.Create(services));
+        root.Subcommands.Add(GovernanceCommands.Parameters(services));
+        root.Subcommands.Add(GovernanceCommands.Network(services));
         return root;
     }
 
