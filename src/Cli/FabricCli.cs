@@ -40,6 +40,9 @@ public static class FabricCli
         root.Subcommands.Add(LedgerCommands.Treasury(services));
         root.Subcommands.Add(StakeCommands.Create(services));
         root.Subcommands.Add(PriceCommands.Create(services));
+        root.Subcommands.Add(GovernanceCommands.Create(services));
+        root.Subcommands.Add(GovernanceCommands.Parameters(services));
+        root.Subcommands.Add(GovernanceCommands.Network(services));
         return root;
     }
 

@@ -180,11 +180,18 @@ public static class SiloApp
         ValidateEconomy(network, fees);
         ValidatePool(pool);
         var rental = Bind<Clusters.RentalOptions>(builder.Configuration, Clusters.RentalOptions.Section);
+        var governance = Bind<Governance.GovernanceOptions>(builder.Configuration, Governance.GovernanceOptions.Section);
+        var parameters = Bind<Governance.ParameterOptions>(builder.Configuration, Governance.ParameterOptions.Section);
+        var emission = Bind<Economy.EmissionOptions>(builder.Configuration, Economy.EmissionOptions.Section);
         try
         {
             rental.Validate();
+            governance.Validate();
+            // Every default must fit its governance bounds, or no proposal could ever be checked against it.
+            Governance.ParameterCatalog.Defaults(fees, rental.Weights, parameters);
+            Economy.EmissionSchedule.Create(emission);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             throw new FabricStartupException(e.Message, e);
         }
@@ -209,6 +216,9 @@ public static class SiloApp
         builder.Services.AddSingleton(Options.Create(priceFeed));
         builder.Services.AddSingleton(Options.Create(pool));
         builder.Services.AddSingleton(Options.Create(rental));
+        builder.Services.AddSingleton(Options.Create(governance));
+        builder.Services.AddSingleton(Options.Create(parameters));
+        builder.Services.AddSingleton(Options.Create(emission));
         builder.AddFabricSilo(options, storage, network, fees);
         if (options.Demo)
         {

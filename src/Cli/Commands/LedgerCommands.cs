@@ -47,7 +47,7 @@ public static class LedgerCommands
         command.SetAction((parse, ct) => services.RunAsync(parse, async (client, output) =>
         {
             var result = await client.VerifyLedgerAsync(ct);
-            output.Result(new { ok = result.Ok, result.Events, result.HeadHash, result.Supply, result.Problems }, console =>
+            output.Result(new { ok = result.Ok, result.Events, result.HeadHash, result.Supply, result.FeeRevenue, result.Usage, result.Problems }, console =>
             {
                 console.MarkupLine(result.Ok
                     ? $"[green]Ledger OK[/]: {result.Events} events, head {result.HeadHash[..16]}…"
@@ -60,6 +60,13 @@ public static class LedgerCommands
                 }
 
                 console.Write(table);
+                if (result.FeeRevenue.Count > 0 || result.Usage.Count > 0)
+                {
+                    // What `network stats` reports, recomputed from the events and reconciled with the postings.
+                    console.MarkupLine($"Fee revenue (captures' recorded fees = treasury inflow): {string.Join(", ", result.FeeRevenue.Select(f => $"{Amount(f.Token, f.Amount)} {f.Token}"))}");
+                    console.MarkupLine($"GPU-time paid (settlements' usage = their captures' gross): {string.Join(", ", result.Usage.Select(u => $"{Markup.Escape(u.Model)} {u.GpuHours:0.##} h"))}");
+                }
+
                 foreach (var problem in result.Problems)
                 {
                     console.MarkupLine($"[red]-[/] {Markup.Escape(problem)}");

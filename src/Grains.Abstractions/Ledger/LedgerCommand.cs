@@ -76,6 +76,12 @@ public sealed record CaptureCommand : LedgerCommand
     [Id(0)] public required string HoldId { get; init; }
     [Id(1)] public required IReadOnlyList<Payout> Payouts { get; init; }
     [Id(2)] public bool Final { get; init; }
+
+    /// <summary>
+    /// Ledger sequence whose payment fee rate applies: the rate the escrow was sized with when the hold was booked
+    /// (null: the current rate). The booking fee is always the current rate.
+    /// </summary>
+    [Id(3)] public long? PaymentFeeAsOf { get; init; }
 }
 
 /// <summary>Returns what is left of a hold to its owner and closes it.</summary>
@@ -104,4 +110,16 @@ public sealed record SlashCommand : LedgerCommand
 
     /// <summary>Recipient wallet, or "" to burn.</summary>
     [Id(1)] public string To { get; init; } = "";
+}
+
+/// <summary>
+/// Records an executed change of a network parameter: an event without postings (kind "parameter") whose memo is
+/// "NAME=VALUE; ..." and which makes the value current from its sequence on. Governance issues it, nothing else.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fabric.ParameterCommand")]
+public sealed record ParameterCommand : LedgerCommand
+{
+    /// <summary>Governance name of the parameter ("payment-fee-iosd-bps").</summary>
+    [Id(0)] public required string Name { get; init; }
+    [Id(1)] public required long Value { get; init; }
 }

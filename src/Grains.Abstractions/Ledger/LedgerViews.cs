@@ -83,5 +83,19 @@ public sealed record LedgerVerification
     /// <summary>Every broken rule found, in words; empty when the ledger is sound.</summary>
     [Id(3)] public required IReadOnlyList<string> Problems { get; init; }
 
+    /// <summary>Payment and booking fees recorded by captures, per token (the treasury's fee revenue).</summary>
+    [Id(4)] public IReadOnlyList<TokenAmount> FeeRevenue { get; init; } = [];
+
+    /// <summary>GPU-time paid for, per model and token, recomputed from the captures' recorded usage.</summary>
+    [Id(5)] public IReadOnlyList<Network.ModelUsage> Usage { get; init; } = [];
+
     public bool Ok => Problems.Count == 0;
+}
+
+/// <summary>An amount of one token, base units.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.TokenAmount")]
+public sealed record TokenAmount
+{
+    [Id(0)] public required Token Token { get; init; }
+    [Id(1)] public required long Amount { get; init; }
 }

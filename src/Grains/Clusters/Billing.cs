@@ -30,6 +30,9 @@ public sealed record PlannedCapture
     /// <summary>Σ payouts + payment fee.</summary>
     [Id(3)] public required long Debit { get; init; }
     [Id(4)] public required long Fee { get; init; }
+
+    /// <summary>Ledger sequence whose payment fee rate the ledger applies (null: its current rate).</summary>
+    [Id(5)] public long? PaymentFeeAsOf { get; init; }
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Fabric.Devices;
+using Fabric.Governance;
 using Fabric.Jobs;
 using Fabric.Ledger;
 using Fabric.Money;
@@ -42,6 +43,16 @@ public sealed partial class ClusterGrain(
 
     private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey);
 
+    private IParametersGrain Parameters => GrainFactory.GetGrain<IParametersGrain>(IParametersGrain.NetworkKey);
+
+    /// <summary>
+    /// The fee rates the cluster's escrow was sized with: those in force at deploy (a governance change later applies
+    /// to clusters booked after it), or the configured ones for a cluster deployed before governance existed.
+    /// </summary>
+    private FeeOptions EscrowFees => state.State.PaymentFeeBps is { } bps
+        ? new FeeOptions { PaymentFeeIosdBps = bps, PaymentFeeIoBps = bps, BookingFeeBps = fees.Value.BookingFeeBps }
+        : fees.Value;
+
     public async Task<ClusterDetails> DeployAsync(SignedEnvelope request)
     {
         var id = this.GetPrimaryKeyString();
@@ -61,7 +72,9 @@ public sealed partial class ClusterGrain(
 
         var limit = await LimitPriceAsync(spec);
         var ioPrice = rental.Value.IoPriceUsd;
-        var amount = Billing.Escrow(limit, spec.Gpus, spec.Hours, spec.Pay, ioPrice, fees.Value);
+        var parameters = await Parameters.GetAsync();
+        var paymentFeeBps = spec.Pay == Token.IOSD ? parameters.PaymentFeeIosdBps : parameters.PaymentFeeIoBps;
+        var amount = Billing.Escrow(limit, spec.Gpus, spec.Hours, spec.Pay, ioPrice, parameters.Fees());
         var holdId = HoldId(id, 0);
         // The hold comes first: if the renter cannot pay, nothing is stored and nothing is placed.
         await Ledger.ApplyAsync(new HoldCommand
@@ -98,6 +111,8 @@ public sealed partial class ClusterGrain(
             Cluster = cluster,
             Holds = [new EscrowHold { HoldId = holdId, Amount = amount }],
             IoPriceUsd = ioPrice,
+            FeesAsOf = parameters.Version,
+            PaymentFeeBps = paymentFeeBps,
         });
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await GrainFactory.GetGrain<IRenterGrain>(cluster.Renter).AddClusterAsync(id);
@@ -264,7 +279,8 @@ public sealed partial class ClusterGrain(
         }
 
         var options = rental.Value;
-        var scorer = new PlacementScorer(options.Weights);
+        // Weights are live parameters: a governance change applies from the next placement.
+        var scorer = new PlacementScorer((await Parameters.GetAsync()).Weights());
         var attempts = 0;
         PlacementReport? report = null;
         List<Reserved>? placed = null;
@@ -419,7 +435,7 @@ public sealed partial class ClusterGrain(
         ClusterRules.Require(!IsEnded(cluster.Status), $"Cluster '{cluster.Id}' has ended ({cluster.Status}).");
         ClusterRules.Require(hours >= 1 && cluster.Spec.Hours + hours <= rental.Value.MaxHours,
             $"Extend by 1 hour or more, up to {rental.Value.MaxHours} hours in all (now {cluster.Spec.Hours}).");
-        var amount = Billing.Escrow(cluster.LimitPricePerHour, cluster.Spec.Gpus, (int)hours, cluster.Pay, state.State.IoPriceUsd, fees.Value);
+        var amount = Billing.Escrow(cluster.LimitPricePerHour, cluster.Spec.Gpus, (int)hours, cluster.Pay, state.State.IoPriceUsd, EscrowFees);
         var holdId = HoldId(cluster.Id, state.State.Holds.Count);
         await Ledger.ApplyAsync(new HoldCommand
         {
@@ -545,22 +561,30 @@ public sealed partial class ClusterGrain(
                 return;
             }
 
-            var captures = Billing.Plan(state.State.Holds, payouts, cluster.Pay, fees.Value, $"cluster/{cluster.Id}/settle/{state.State.Settlements}");
+            var captures = Billing.Plan(state.State.Holds, payouts, cluster.Pay, EscrowFees, $"cluster/{cluster.Id}/settle/{state.State.Settlements}")
+                .Select(c => c with { PaymentFeeAsOf = state.State.FeesAsOf })
+                .ToList();
+            var usage = Usage(cluster.Members.Zip(members).Concat(cluster.PastMembers.Zip(past)), state.State.LastSettledAt, upTo, cluster.Pay, ioPrice);
             await state.WriteAsync(state.State with
             {
-                Pending = new PendingSettlement { Captures = captures, Members = members, PastMembers = past, UpTo = upTo },
+                Pending = new PendingSettlement
+                {
+                    Captures = captures, Members = members, PastMembers = past, UpTo = upTo, UsageNote = CaptureUsage.Append("", usage),
+                },
             });
         }
 
         var pending = state.State.Pending!;
-        foreach (var capture in pending.Captures)
+        for (var i = 0; i < pending.Captures.Count; i++)
         {
+            var capture = pending.Captures[i];
             await Ledger.ApplyAsync(new CaptureCommand
             {
                 OperationId = capture.OperationId,
                 HoldId = capture.HoldId,
                 Payouts = capture.Payouts,
-                Memo = $"GPU-time of cluster {this.GetPrimaryKeyString()} up to {pending.UpTo:u}",
+                Memo = $"GPU-time of cluster {this.GetPrimaryKeyString()} up to {pending.UpTo:u}{(i == 0 ? pending.UsageNote : "")}",
+                PaymentFeeAsOf = capture.PaymentFeeAsOf,
             });
         }
 
@@ -590,12 +614,31 @@ public sealed partial class ClusterGrain(
         LogSettled(logger, current.Id, paid, current.Pay);
     }
 
-    private static ClusterMember Charge(ClusterMember member, DateTimeOffset upTo)
+    private static ClusterMember Charge(ClusterMember member, DateTimeOffset upTo) =>
+        member with { Charged = Math.Max(member.Charged, Billing.Due(member.PricePerHour, Seconds(member, upTo))) };
+
+    private static long Seconds(ClusterMember member, DateTimeOffset upTo)
     {
         var end = member.Until is { } until && until < upTo ? until : upTo;
-        var seconds = (long)Math.Floor((end - member.Since).TotalSeconds);
-        return member with { Charged = Math.Max(member.Charged, Billing.Due(member.PricePerHour, seconds)) };
+        return Math.Max(0, (long)Math.Floor((end - member.Since).TotalSeconds));
     }
+
+    /// <summary>
+    /// GPU-time a settlement pays for, per model: seconds newly charged, their list-price cost (IOSD) and what the
+    /// renter pays for them in the cluster's token, which adds up to the settlement's payouts exactly.
+    /// </summary>
+    private static IEnumerable<(string Model, long GpuSeconds, long ChargedIosd, long Paid)> Usage(
+        IEnumerable<(ClusterMember Before, ClusterMember After)> members, DateTimeOffset? settledBefore, DateTimeOffset upTo, Token pay, decimal ioPrice) =>
+        members
+            .Select(m => (
+                m.Before.Model,
+                Seconds: Seconds(m.After, upTo) - (settledBefore is { } before ? Seconds(m.Before, before) : 0),
+                Iosd: m.After.Charged - m.Before.Charged,
+                Paid: Billing.Convert(m.After.Charged, pay, ioPrice) - Billing.Convert(m.Before.Charged, pay, ioPrice)))
+            .Where(u => u.Paid > 0)
+            .GroupBy(u => u.Model, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, Math.Max(0, g.Sum(u => u.Seconds)), g.Sum(u => u.Iosd), g.Sum(u => u.Paid)));
 
     /// <summary>
     /// The price the escrow is sized at: the renter's maximum, or (without one) the price of the GPUs the pool offers

@@ -32,6 +32,15 @@ public sealed record ClusterState
     /// <summary>True once an ended cluster closed its holds and freed its devices.</summary>
     [Id(9)] public bool Closed { get; init; }
     [Id(10)] public DateTimeOffset? LastSettledAt { get; init; }
+
+    /// <summary>
+    /// Ledger sequence of the network parameters the escrow was sized with at deploy (null: deployed before
+    /// governance). Every capture names it, so the renter pays the payment fee it escrowed for.
+    /// </summary>
+    [Id(11)] public long? FeesAsOf { get; init; }
+
+    /// <summary>The payment fee rate (of the cluster's pay token) in force at <see cref="FeesAsOf"/>.</summary>
+    [Id(12)] public int? PaymentFeeBps { get; init; }
 }
 
 /// <summary>A settlement about to be applied and the members' charges once it is.</summary>
@@ -42,4 +51,7 @@ public sealed record PendingSettlement
     [Id(1)] public required IReadOnlyList<ClusterMember> Members { get; init; }
     [Id(2)] public required IReadOnlyList<ClusterMember> PastMembers { get; init; }
     [Id(3)] public required DateTimeOffset UpTo { get; init; }
+
+    /// <summary>GPU-time this settlement pays for, appended to its first capture's memo (see CaptureUsage).</summary>
+    [Id(4)] public string UsageNote { get; init; } = "";
 }

@@ -22,7 +22,14 @@ public static class CommandDigest
                     writer.Text(payout.To).Number(payout.Amount);
                 }
 
+                // Only when set, so captures written before the field existed keep their digest.
+                if (c.PaymentFeeAsOf is { } asOf)
+                {
+                    writer.Text("payment-fee-as-of").Number(asOf);
+                }
+
                 break;
+            case ParameterCommand c: writer.Text(c.Name).Number(c.Value); break;
             case ReleaseCommand c: writer.Text(c.HoldId); break;
             case SlashCommand c:
                 writer.Text(c.To).Number(c.From.Count);

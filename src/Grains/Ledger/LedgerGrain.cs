@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
 using System.Data.Common;
+using Fabric.Clusters;
+using Fabric.Governance;
 using Fabric.Money;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
@@ -16,16 +19,27 @@ namespace Fabric.Ledger;
 /// of a command's cost. Nobody hears back before the commit, so a silo that dies mid-way leaves either a command's whole
 /// movement or none of it, and a retry with the same id is answered from the stored event.
 /// </summary>
+/// <remarks>
+/// Fee rates are live network parameters. The ledger is where a change becomes real: it records the change as a
+/// "parameter" event and, in the same turn, swaps its in-memory <see cref="ParameterHistory"/>, so every command
+/// planned after that event uses the new rate and none before it does. On activation (and after a write conflict) it
+/// reads the parameter events back, so no polling or push from other grains is needed.
+/// </remarks>
 [Orleans.Concurrency.Reentrant]
 public sealed partial class LedgerGrain(
     LedgerStore store,
     IOptions<NetworkOptions> network,
     IOptions<FeeOptions> fees,
+    IOptions<RentalOptions> rental,
+    IOptions<ParameterOptions> parameterDefaults,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     ILogger<LedgerGrain> logger) : Grain, ILedgerGrain
 {
     private readonly SignedRequestGate _gate = new(network.Value, time);
-    private readonly LedgerPlanner _planner = new(fees.Value, network.Value.Treasury ?? "");
+    private readonly ImmutableDictionary<string, long> _defaults =
+        ParameterCatalog.Defaults(fees.Value, rental.Value.Weights, parameterDefaults.Value);
+    private ParameterHistory? _parameters;
+
     /// <summary>Most commands written in one transaction.</summary>
     private const int MaxBatch = 128;
 
@@ -50,8 +64,12 @@ public sealed partial class LedgerGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _head = await store.ReadHeadAsync();
+        _parameters = await ReadParametersAsync();
         await EnsureGenesisAsync();
     }
+
+    private async Task<ParameterHistory> ReadParametersAsync() =>
+        new(_defaults, ParameterHistory.Parse(await store.ReadParameterEventsAsync()));
 
     public Task<long> GetHeadAsync() => Task.FromResult(_head?.Sequence ?? 0);
 
@@ -106,7 +124,8 @@ public sealed partial class LedgerGrain(
         return await ApplyAsync(command);
     }
 
-    public async Task<LedgerVerification> VerifyAsync() => LedgerVerifier.Verify(await store.ReadSnapshotAsync());
+    public async Task<LedgerVerification> VerifyAsync() =>
+        LedgerVerifier.Verify(await store.ReadSnapshotAsync(), network.Value.Treasury);
 
     public async Task<IReadOnlyList<LedgerEvent>> TailAsync(int take)
     {
@@ -163,15 +182,18 @@ public sealed partial class LedgerGrain(
                 await using (var write = await store.BeginWriteAsync())
                 {
                     var head = _head ??= await store.ReadHeadAsync();
+                    // A parameter change in the batch applies to the commands after it, and only once committed.
+                    var parameters = _parameters ??= await ReadParametersAsync();
                     for (var i = 0; i < batch.Count; i++)
                     {
                         await write.SaveAsync("command");
                         try
                         {
-                            var (receipt, next) = await ApplyOneAsync(write, batch[i], head);
+                            var (receipt, next, changed) = await ApplyOneAsync(write, batch[i], head, parameters);
                             await write.ReleaseAsync("command");
                             outcomes[i] = receipt;
                             head = next;
+                            parameters = changed;
                         }
                         catch (FabricRejectedException e)
                         {
@@ -184,6 +206,7 @@ public sealed partial class LedgerGrain(
 
                     await write.CommitAsync();
                     _head = head;
+                    _parameters = parameters;
                 }
 
                 for (var i = 0; i < batch.Count; i++)
@@ -205,6 +228,7 @@ public sealed partial class LedgerGrain(
                 // One command's failure must not fail the others: write each alone (re-reading the head first).
                 LogRetry(logger, batch[0].Command.OperationId, batch.Count, attempt, e.Message);
                 _head = await store.ReadHeadAsync();
+                _parameters = await ReadParametersAsync();
                 foreach (var pending in batch)
                 {
                     await WriteBatchAsync([pending]);
@@ -218,6 +242,7 @@ public sealed partial class LedgerGrain(
                 // was briefly busy: re-read the head and write the batch again. Operation ids keep it exactly-once.
                 LogRetry(logger, batch[0].Command.OperationId, batch.Count, attempt, e.Message);
                 _head = await store.ReadHeadAsync();
+                _parameters = await ReadParametersAsync();
             }
             catch (Exception e)
             {
@@ -231,8 +256,8 @@ public sealed partial class LedgerGrain(
         }
     }
 
-    private async Task<(LedgerReceipt Receipt, (long Sequence, byte[] Hash) Head)> ApplyOneAsync(
-        LedgerWrite write, PendingCommand pending, (long Sequence, byte[] Hash) head)
+    private async Task<(LedgerReceipt Receipt, (long Sequence, byte[] Hash) Head, ParameterHistory Parameters)> ApplyOneAsync(
+        LedgerWrite write, PendingCommand pending, (long Sequence, byte[] Hash) head, ParameterHistory parameters)
     {
         var (command, digest) = (pending.Command, pending.Digest);
         if (await write.FindOperationAsync(command.OperationId) is { } existing)
@@ -243,11 +268,11 @@ public sealed partial class LedgerGrain(
                     $"Operation id '{command.OperationId}' was already used for a different request; nothing was changed.");
             }
 
-            return (Receipt(command.OperationId, existing.Sequence, existing.Hash, duplicate: true), head);
+            return (Receipt(command.OperationId, existing.Sequence, existing.Hash, duplicate: true), head, parameters);
         }
 
-        var plan = await _planner.PlanAsync(command, write);
-        var unhashed = new StoredEvent(head.Sequence + 1, command.OperationId, plan.Kind, plan.Token, command.Memo,
+        var plan = await new LedgerPlanner(parameters, network.Value.Treasury ?? "").PlanAsync(command, write);
+        var unhashed = new StoredEvent(head.Sequence + 1, command.OperationId, plan.Kind, plan.Token, plan.Memo ?? command.Memo,
             command.RequestedBy, digest, time.GetUtcNow().ToUnixTimeMilliseconds(), head.Hash, [], plan.Postings);
         var stored = unhashed with { Hash = EventHashing.Hash(unhashed) };
 
@@ -262,7 +287,13 @@ public sealed partial class LedgerGrain(
                 break;
         }
 
-        return (Receipt(command.OperationId, stored.Sequence, stored.Hash, duplicate: false), (stored.Sequence, stored.Hash));
+        if (command is ParameterCommand change)
+        {
+            parameters = parameters.With(new ParameterChange(stored.Sequence, change.Name, change.Value));
+            LogParameter(logger, change.Name, change.Value, stored.Sequence);
+        }
+
+        return (Receipt(command.OperationId, stored.Sequence, stored.Hash, duplicate: false), (stored.Sequence, stored.Hash), parameters);
     }
 
     private static MintCommand MintFrom(SignedRequest request, string operationId)
@@ -310,6 +341,9 @@ public sealed partial class LedgerGrain(
 
         public TaskCompletionSource<LedgerReceipt> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Parameter {Name} is now {Value} (ledger event #{Sequence})")]
+    private static partial void LogParameter(ILogger logger, string name, long value, long sequence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Genesis {Bucket}: minted {WholeIo} IO to {Address}")]
     private static partial void LogGenesis(ILogger logger, string bucket, long wholeIo, string address);

@@ -1,21 +1,33 @@
+using Fabric.Governance;
 using Fabric.Money;
 using Fabric.Wallet;
 
 namespace Fabric.Ledger;
 
-/// <summary>What a command will write: its postings (summing to zero) and what happens to a hold.</summary>
-public sealed record LedgerPlan(string Kind, Token Token, IReadOnlyList<Posting> Postings, HoldChange? Hold);
+/// <summary>
+/// What a command will write: its postings (summing to zero), what happens to a hold, and the memo to store when the
+/// ledger adds to the command's own (the fees a capture took, a parameter change in canonical form).
+/// </summary>
+public sealed record LedgerPlan(string Kind, Token Token, IReadOnlyList<Posting> Postings, HoldChange? Hold, string? Memo = null);
 
 /// <summary>A hold opened or closed by a command.</summary>
 public sealed record HoldChange(string HoldId, string Owner, long Amount, string? CloseAs);
 
 /// <summary>
 /// Turns a command into postings against the current, locked balances, refusing any command that would break a
-/// rule: no balance below zero, no capture beyond its hold, no second close of a hold. Refusals are
-/// <see cref="FabricRejectedException"/>s whose messages say which rule and by how much.
+/// rule: no balance below zero, no capture beyond its hold, no second close of a hold, no parameter outside its
+/// bounds. Refusals are <see cref="FabricRejectedException"/>s whose messages say which rule and by how much. Fee
+/// rates come from <paramref name="parameters"/>: the live ones, or for a capture's payment fee the ones in force at
+/// the sequence it names.
 /// </summary>
-public sealed class LedgerPlanner(FeeOptions fees, string treasury)
+public sealed class LedgerPlanner(ParameterHistory parameters, string treasury)
 {
+    /// <summary>A planner whose rates never change (the configured fees, no governance).</summary>
+    public LedgerPlanner(FeeOptions fees, string treasury)
+        : this(ParameterHistory.FromFees(fees), treasury)
+    {
+    }
+
     /// <summary>Longest operation or hold id accepted.</summary>
     public const int MaxIdLength = 200;
 
@@ -33,6 +45,7 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
             CaptureCommand c => await CaptureAsync(c, write),
             ReleaseCommand c => await ReleaseAsync(c, write),
             SlashCommand c => await SlashAsync(c, write),
+            ParameterCommand c => Parameter(c),
             _ => throw new FabricRejectedException($"Unknown ledger command {command.GetType().Name}."),
         };
     }
@@ -97,7 +110,10 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
             paid = Checked(() => checked(paid + payout.Amount));
         }
 
-        var paymentFee = fees.PaymentFee(hold.Token, paid);
+        Require(c.PaymentFeeAsOf is null or >= 0, "A capture's payment fee sequence must not be negative.");
+        var fees = parameters.Current.Fees();
+        var paymentFees = c.PaymentFeeAsOf is { } asOf ? parameters.AsOf(asOf).Fees() : fees;
+        var paymentFee = paymentFees.PaymentFee(hold.Token, paid);
         var debit = Checked(() => checked(paid + paymentFee));
         var remaining = await write.BalanceAsync(LedgerAccounts.Hold(c.HoldId), hold.Token);
         Require(debit <= remaining,
@@ -105,10 +121,12 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
 
         var postings = new List<Posting> { new() { Account = LedgerAccounts.Hold(c.HoldId), Owner = hold.Owner, Delta = -debit } };
         var treasuryTakes = paymentFee;
+        long bookingFees = 0;
         foreach (var payout in c.Payouts)
         {
             var bookingFee = fees.BookingFee(payout.Amount);
             treasuryTakes += bookingFee;
+            bookingFees += bookingFee;
             postings.Add(In(payout.To, payout.Amount - bookingFee));
         }
 
@@ -125,8 +143,22 @@ public sealed class LedgerPlanner(FeeOptions fees, string treasury)
         }
 
         return new LedgerPlan("capture", hold.Token, postings,
-            c.Final ? new HoldChange(c.HoldId, hold.Owner, hold.Amount, "Captured") : null);
+            c.Final ? new HoldChange(c.HoldId, hold.Owner, hold.Amount, "Captured") : null,
+            CaptureFees.Tag(c.Memo, paymentFee, bookingFees));
     }
+
+    private LedgerPlan Parameter(ParameterCommand c)
+    {
+        Require(!c.Memo.Contains('\n', StringComparison.Ordinal), "A parameter change's note must be one line.");
+        if (ParameterCatalog.Check(c.Name, c.Value, parameters.Current.ByNames()) is { } problem)
+        {
+            throw new FabricRejectedException(problem);
+        }
+
+        // No postings: the event records the change; its memo carries it in canonical form.
+        return new LedgerPlan("parameter", Token.IO, [], null, ParameterCatalog.Memo(c.Name, c.Value, c.Memo));
+    }
+
 
     private static async Task<LedgerPlan> ReleaseAsync(ReleaseCommand c, LedgerWrite write)
     {

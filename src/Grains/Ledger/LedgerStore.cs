@@ -113,6 +113,107 @@ public sealed class LedgerStore(FabricStorage storage)
         return await ReadEventsAsync(connection, "ORDER BY Sequence DESC LIMIT @take", ("@take", take));
     }
 
+    /// <summary>Sequence and memo of every "parameter" event, oldest first (few; a partial index finds them).</summary>
+    public async Task<IReadOnlyList<(long Sequence, string Memo)>> ReadParameterEventsAsync()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null,
+            "SELECT Sequence, Memo FROM FabricLedgerEvent WHERE Kind = 'parameter' ORDER BY Sequence");
+        var events = new List<(long, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            events.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// What <paramref name="owner"/> held of <paramref name="token"/> just after event <paramref name="sequence"/>:
+    /// Σ of the postings to its accounts (available and holds) with sequence ≤ S.
+    /// </summary>
+    public async Task<long> ReadHoldingAsOfAsync(string owner, Token token, long sequence)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null, """
+            SELECT COALESCE(SUM(p.Delta), 0) FROM FabricLedgerPosting p JOIN FabricLedgerEvent e ON e.Sequence = p.Sequence
+            WHERE p.Owner = @owner AND p.Sequence <= @sequence AND e.Token = @token
+            """, ("@owner", owner), ("@sequence", sequence), ("@token", (long)token));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Minted and burned of <paramref name="token"/> just after event <paramref name="sequence"/>.</summary>
+    public async Task<(long Minted, long Burned)> ReadSupplyAsOfAsync(Token token, long sequence)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null, """
+            SELECT COALESCE(SUM(CASE WHEN p.Account = @minted THEN -p.Delta ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN p.Account = @burned THEN p.Delta ELSE 0 END), 0)
+            FROM FabricLedgerPosting p JOIN FabricLedgerEvent e ON e.Sequence = p.Sequence
+            WHERE p.Owner = '' AND p.Sequence <= @sequence AND e.Token = @token
+            """, ("@minted", LedgerAccounts.Minted), ("@burned", LedgerAccounts.Burned), ("@sequence", sequence), ("@token", (long)token));
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>
+    /// Supply figures per token from the stored balances, with the holds whose ids start with each of
+    /// <paramref name="holdPrefixes"/> summed apart (stakes: "stake/"), and the treasury's inflow from captures (fees).
+    /// </summary>
+    public async Task<IReadOnlyList<SupplyFigures>> ReadSupplyFiguresAsync(IReadOnlyList<string> holdPrefixes, string? treasury)
+    {
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync(
+            storage.Kind == StorageKind.Sqlite ? IsolationLevel.Serializable : IsolationLevel.RepeatableRead);
+        var accounts = new List<(string Account, Token Token, long Balance)>();
+        await using (var command = Command(connection, transaction,
+            "SELECT Account, Token, Balance FROM FabricLedgerAccount WHERE Account NOT LIKE 'wallet:%'"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                accounts.Add((reader.GetString(0), (Token)reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+
+        var fees = new Dictionary<Token, long>();
+        if (!string.IsNullOrEmpty(treasury))
+        {
+            await using var command = Command(connection, transaction, """
+                SELECT e.Token, COALESCE(SUM(p.Delta), 0) FROM FabricLedgerPosting p JOIN FabricLedgerEvent e ON e.Sequence = p.Sequence
+                WHERE p.Owner = @treasury AND p.Account = @account AND e.Kind = 'capture' GROUP BY e.Token
+                """, ("@treasury", treasury), ("@account", LedgerAccounts.Wallet(treasury)));
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                fees[(Token)reader.GetInt64(0)] = reader.GetInt64(1);
+            }
+        }
+
+        return [.. Enum.GetValues<Token>().Select(token =>
+        {
+            var mine = accounts.Where(a => a.Token == token).ToList();
+            var minted = -mine.Where(a => a.Account == LedgerAccounts.Minted).Sum(a => a.Balance);
+            var burned = mine.Where(a => a.Account == LedgerAccounts.Burned).Sum(a => a.Balance);
+            var holds = mine.Where(a => a.Account.StartsWith("hold:", StringComparison.Ordinal)).ToList();
+            return new SupplyFigures(token, minted, burned, holds.Sum(a => a.Balance),
+                holdPrefixes.ToDictionary(prefix => prefix,
+                    prefix => holds.Where(a => a.Account.StartsWith(LedgerAccounts.Hold(prefix), StringComparison.Ordinal)).Sum(a => a.Balance),
+                    StringComparer.Ordinal),
+                fees.GetValueOrDefault(token));
+        })];
+    }
+
+    /// <summary>Capture events after <paramref name="afterSequence"/>, oldest first, at most <paramref name="take"/>.</summary>
+    public async Task<IReadOnlyList<LedgerEvent>> ReadCapturesAfterAsync(long afterSequence, int take)
+    {
+        await using var connection = await OpenAsync();
+        return await ReadEventsAsync(connection, "WHERE Sequence > @after AND Kind = 'capture' ORDER BY Sequence LIMIT @take",
+            ("@after", afterSequence), ("@take", take));
+    }
+
     /// <summary>Every event in order, then every account and hold, read in one snapshot for verification.</summary>
     public async Task<LedgerSnapshot> ReadSnapshotAsync()
     {
@@ -246,6 +347,15 @@ public sealed class LedgerStore(FabricStorage storage)
 public sealed record StoredEvent(
     long Sequence, string OperationId, string Kind, Token Token, string Memo, string RequestedBy, byte[] Digest,
     long AtUnixMs, byte[] PreviousHash, byte[] Hash, IReadOnlyList<Posting> Postings);
+
+/// <summary>
+/// One token's supply as the stored balances say: minted, burned, Σ holds, Σ holds under each asked id prefix, and the
+/// treasury's inflow from captures (fee revenue). Circulating = minted − burned = Σ balances + Σ holds.
+/// </summary>
+public sealed record SupplyFigures(Token Token, long Minted, long Burned, long Held, IReadOnlyDictionary<string, long> HeldByPrefix, long FeeRevenue)
+{
+    public long Circulating => Minted - Burned;
+}
 
 /// <summary>The whole ledger at one instant.</summary>
 public sealed record LedgerSnapshot(IReadOnlyList<StoredEvent> Events, IReadOnlyDictionary<(string Account, Token Token), long> Accounts);

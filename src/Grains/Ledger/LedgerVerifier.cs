@@ -1,4 +1,6 @@
+using Fabric.Governance;
 using Fabric.Money;
+using Fabric.Network;
 
 namespace Fabric.Ledger;
 
@@ -6,13 +8,19 @@ namespace Fabric.Ledger;
 /// Recomputes the ledger from its events alone and compares: the hash chain (each event hashes to what it claims and
 /// names the previous event's hash), double entry (each event's postings sum to zero), no wallet or hold ever below
 /// zero, every stored balance equal to the sum of its postings, and per token
-/// Σ balances + Σ holds = minted − burned.
+/// Σ balances + Σ holds = minted − burned. Then the figures the statistics are built from: every parameter event
+/// has no postings and names a known parameter within its bounds; every capture whose memo records its fees sends
+/// exactly those fees to the treasury; and each settlement that recorded its GPU-time paid exactly the gross its
+/// captures took from their holds.
 /// </summary>
 public static class LedgerVerifier
 {
-    public static LedgerVerification Verify(LedgerSnapshot snapshot)
+    public static LedgerVerification Verify(LedgerSnapshot snapshot, string? treasury = null)
     {
         var problems = new List<string>();
+        var fees = new Dictionary<Token, long>();
+        var usage = new Dictionary<(string Model, Token Token), ModelUsage>();
+        var settlements = new Dictionary<string, (long Gross, long Paid, bool Usage, bool Tagged)>(StringComparer.Ordinal);
         var replayed = new Dictionary<(string Account, Token Token), long>();
         var previous = EventHashing.GenesisHash;
         long expected = 1;
@@ -52,8 +60,23 @@ public static class LedgerVerifier
                 problems.Add($"Event #{e.Sequence} postings sum to {sum}, not zero: money was created or destroyed.");
             }
 
+            switch (e.Kind)
+            {
+                case "parameter":
+                    CheckParameter(e, problems);
+                    break;
+                case "capture":
+                    CheckCapture(e, treasury, problems, fees, usage, settlements);
+                    break;
+            }
+
             previous = e.Hash;
             expected = e.Sequence + 1;
+        }
+
+        foreach (var (settlement, s) in settlements.Where(s => s.Value.Usage && s.Value.Tagged && s.Value.Gross != s.Value.Paid))
+        {
+            problems.Add($"Settlement {settlement} records {s.Paid} base units of GPU-time paid, but its captures took {s.Gross} (gross of the payment fee).");
         }
 
         foreach (var key in replayed.Keys.Union(snapshot.Accounts.Keys))
@@ -90,6 +113,58 @@ public static class LedgerVerifier
             HeadHash = Convert.ToHexStringLower(previous),
             Supply = supply,
             Problems = problems,
+            FeeRevenue = [.. fees.OrderBy(f => f.Key).Select(f => new TokenAmount { Token = f.Key, Amount = f.Value })],
+            Usage = [.. usage.Values.OrderBy(u => u.Model, StringComparer.Ordinal).ThenBy(u => u.Token)],
         };
+    }
+
+    private static void CheckParameter(StoredEvent e, List<string> problems)
+    {
+        if (e.Postings.Count != 0)
+        {
+            problems.Add($"Parameter event #{e.Sequence} moves money; a parameter change has no postings.");
+        }
+
+        if (!ParameterCatalog.TryParseMemo(e.Memo, out var name, out var value) || ParameterCatalog.Find(name) is not { } definition)
+        {
+            problems.Add($"Parameter event #{e.Sequence} does not name a known parameter ('{e.Memo}').");
+        }
+        else if (value < definition.Min || value > definition.Max)
+        {
+            problems.Add($"Parameter event #{e.Sequence} sets {name} to {value}, outside {definition.Min} to {definition.Max}.");
+        }
+    }
+
+    private static void CheckCapture(
+        StoredEvent e, string? treasury, List<string> problems, Dictionary<Token, long> fees,
+        Dictionary<(string Model, Token Token), ModelUsage> usage, Dictionary<string, (long Gross, long Paid, bool Usage, bool Tagged)> settlements)
+    {
+        var key = CaptureUsage.Settlement(e.OperationId);
+        var s = settlements.GetValueOrDefault(key, (0, 0, false, true));
+        var recorded = CaptureUsage.Parse(e.Memo, e.Token);
+        if (recorded.Count > 0)
+        {
+            CaptureUsage.Accumulate(usage, recorded);
+            s = s with { Paid = s.Paid + recorded.Sum(u => u.Paid), Usage = true };
+        }
+
+        if (!CaptureFees.TryParse(e.Memo, out var paymentFee, out var bookingFee))
+        {
+            // Written before the ledger recorded fees: nothing to reconcile it with.
+            settlements[key] = s with { Tagged = false };
+            return;
+        }
+
+        fees[e.Token] = fees.GetValueOrDefault(e.Token) + paymentFee + bookingFee;
+        var debit = e.Postings.Count > 0 && e.Postings[0].Account.StartsWith("hold:", StringComparison.Ordinal) ? -e.Postings[0].Delta : 0;
+        settlements[key] = s with { Gross = s.Gross + debit - paymentFee };
+        if (treasury is not null)
+        {
+            var toTreasury = e.Postings.Where(p => p.Account == LedgerAccounts.Wallet(treasury)).Sum(p => p.Delta);
+            if (toTreasury != paymentFee + bookingFee)
+            {
+                problems.Add($"Capture #{e.Sequence} records fees {paymentFee} + {bookingFee}, but the treasury received {toTreasury}.");
+            }
+        }
     }
 }
