@@ -20,6 +20,13 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<ClusterDetails?> GetAsync();
 
+    /// <summary>
+    /// The cluster once it is no longer Queued (placed, or ended), waiting up to <paramref name="wait"/> (at most 20 s)
+    /// for that; null for an unknown cluster.
+    /// </summary>
+    [Alias("WaitPlaced"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ClusterDetails?> WaitPlacedAsync(TimeSpan wait);
+
     /// <summary>The latest placement attempt's report, or null before the first.</summary>
     [Alias("Explain")]
     Task<PlacementReport?> ExplainAsync();

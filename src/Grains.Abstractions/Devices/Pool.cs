@@ -58,6 +58,13 @@ public sealed record PoolQuery
     [Id(8)] public PoolSort Sort { get; init; } = PoolSort.Price;
     [Id(9)] public int Skip { get; init; }
     [Id(10)] public int Take { get; init; } = 50;
+
+    /// <summary>
+    /// Ask only this many shards, chosen at random (0: all). Placement samples a few shards first: any shard holds
+    /// devices of every kind, and scanning a sixteenth of the pool finds a good-enough device at a sixteenth of the cost.
+    /// Totals then count only the shards asked.
+    /// </summary>
+    [Id(11)] public int SampleShards { get; init; }
 }
 
 /// <summary>Network counts for status views and the explorer.</summary>

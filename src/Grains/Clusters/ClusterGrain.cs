@@ -36,6 +36,7 @@ public sealed partial class ClusterGrain(
 
     private readonly SignedRequestGate _gate = new(network.Value, time);
     private Task? _placing;
+    private readonly TaskCompletionSource _placed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ClusterDetails? Cluster => state.State.Cluster;
 
@@ -148,6 +149,19 @@ public sealed partial class ClusterGrain(
     }
 
     public Task<ClusterDetails?> GetAsync() => Task.FromResult(Cluster);
+
+    public async Task<ClusterDetails?> WaitPlacedAsync(TimeSpan wait)
+    {
+        if (Cluster is not { Status: ClusterStatus.Queued } || wait <= TimeSpan.Zero)
+        {
+            return Cluster;
+        }
+
+        // Real time, not Fabric's clock: this bounds a call, it is not business time.
+        var limit = wait < TimeSpan.FromSeconds(20) ? wait : TimeSpan.FromSeconds(20);
+        await Task.WhenAny(_placed.Task, Task.Delay(limit));
+        return Cluster;
+    }
 
     public Task<PlacementReport?> ExplainAsync() => Task.FromResult(state.State.Report);
 
@@ -337,6 +351,7 @@ public sealed partial class ClusterGrain(
         };
         await state.WriteAsync(state.State with { Cluster = next, Report = report, LastSettledAt = state.State.LastSettledAt ?? now });
         LogPlaced(logger, cluster.Id, placed.Count, attempts);
+        _placed.TrySetResult();
         foreach (var job in ActiveJobs())
         {
             await TellJobAsync(job, j => j.ClusterReadyAsync(first ? "cluster placed" : "lost rank re-placed"));
@@ -353,7 +368,7 @@ public sealed partial class ClusterGrain(
     {
         var spec = cluster.Spec;
         var excluded = new HashSet<string>(state.State.Excluded.Concat(cluster.Members.Select(m => m.DeviceId)), StringComparer.Ordinal);
-        var page = await GrainFactory.GetGrain<IPoolGrain>(0).QueryAsync(new PoolQuery
+        var query = new PoolQuery
         {
             Models = spec.Models,
             MinVramMib = spec.MinVramMib,
@@ -364,12 +379,22 @@ public sealed partial class ClusterGrain(
             Statuses = [DeviceStatus.Online],
             Sort = PoolSort.Price,
             Take = Math.Min(PageRequest.MaxSize, missing.Count * 3 + 8 + excluded.Count),
-        });
+            SampleShards = attempt == 1 ? rental.Value.SampleShards : 0,
+        };
+        var pool = GrainFactory.GetGrain<IPoolGrain>(0);
+        var page = await pool.QueryAsync(query);
         var feasible = page.Items.Where(d => !excluded.Contains(d.Id)).ToList();
+        if (feasible.Count < missing.Count && query.SampleShards > 0)
+        {
+            // The sampled shards were short: ask them all before calling the pool short.
+            page = await pool.QueryAsync(query with { SampleShards = 0 });
+            feasible = [.. page.Items.Where(d => !excluded.Contains(d.Id))];
+        }
+
         var ranked = scorer.Rank(feasible, spec, cluster.LimitPricePerHour).ToList();
         var outcomes = ranked.ToDictionary(c => c.DeviceId, _ => "not needed", StringComparer.Ordinal);
         var now = time.GetUtcNow();
-        if (page.Total - (page.Total - feasible.Count) < missing.Count && feasible.Count < missing.Count)
+        if (feasible.Count < missing.Count)
         {
             return (null, Report(now, $"{feasible.Count} of {missing.Count} GPU(s) free that match {Describe(spec, cluster.LimitPricePerHour)}", page.Total, ranked, outcomes, attempt));
         }
@@ -495,6 +520,7 @@ public sealed partial class ClusterGrain(
             SeenRequests = request is null ? state.State.SeenRequests : Remember(request),
         });
         LogEnded(logger, cluster.Id, status, reason);
+        _placed.TrySetResult();
         await CloseAsync();
     }
 

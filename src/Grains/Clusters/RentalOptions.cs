@@ -25,6 +25,12 @@ public sealed class RentalOptions
 
     public TimeSpan PlacementBackoff { get; set; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>
+    /// Pool shards a first placement try scans (0: all). Scoring the best of a random few shards costs a fraction of a
+    /// scan of the whole pool and finds as good a device in a large pool; a short sample falls back to every shard.
+    /// </summary>
+    public int SampleShards { get; set; } = 2;
+
     public int MaxGpus { get; set; } = 1024;
 
     public int MaxHours { get; set; } = 24 * 30;
@@ -44,6 +50,7 @@ public sealed class RentalOptions
         Require(AgingStep > TimeSpan.Zero && RetryEvery > TimeSpan.Zero, "Fabric:Rental:AgingStep and RetryEvery must be positive.");
         Require(MaxConcurrentPlacements is >= 1 and <= 4096, "Fabric:Rental:MaxConcurrentPlacements must be 1 to 4096.");
         Require(PlacementAttempts is >= 1 and <= 20, "Fabric:Rental:PlacementAttempts must be 1 to 20.");
+        Require(SampleShards >= 0, "Fabric:Rental:SampleShards must not be negative.");
         Require(MaxGpus >= 1 && MaxHours >= 1, "Fabric:Rental:MaxGpus and MaxHours must be positive.");
         Require(IoPriceUsd > 0, "Fabric:Rental:IoPriceUsd must be positive.");
         Require(MasterPort is > 0 and < 65536, "Fabric:Rental:MasterPort must be a TCP port.");

@@ -29,6 +29,7 @@ public static class PoolFilter
         }
 
         Require(Enum.IsDefined(query.Sort), $"Unknown sort {(int)query.Sort}.");
+        Require(query.SampleShards >= 0, $"SampleShards must not be negative (was {query.SampleShards}).");
         Require(query.MinVramMib >= 0, $"Minimum VRAM must not be negative (was {query.MinVramMib}).");
         Require(query.MaxPricePerHourBaseUnits is null or >= 0,
             $"Maximum price must not be negative (was {query.MaxPricePerHourBaseUnits}).");

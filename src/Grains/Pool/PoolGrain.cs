@@ -14,10 +14,14 @@ public sealed class PoolGrain(IOptions<PoolOptions> options) : Grain, IPoolGrain
     {
         // Refuse a bad query once, here, rather than once per shard.
         PoolFilter.Validate(query);
-        var calls = new Task<Page<DeviceSummary>>[options.Value.Shards];
-        for (var shard = 0; shard < calls.Length; shard++)
+        var shards = options.Value.Shards;
+        var asked = query.SampleShards is > 0 && query.SampleShards < shards ? query.SampleShards : shards;
+        // Consecutive shards from a random start: distinct, and spread evenly over many queries.
+        var first = asked == shards ? 0 : Random.Shared.Next(shards);
+        var calls = new Task<Page<DeviceSummary>>[asked];
+        for (var i = 0; i < calls.Length; i++)
         {
-            calls[shard] = GrainFactory.GetGrain<IPoolShardGrain>(shard).QueryAsync(query);
+            calls[i] = GrainFactory.GetGrain<IPoolShardGrain>((first + i) % shards).QueryAsync(query);
         }
 
         return PoolFilter.Merge(await Task.WhenAll(calls), query);
