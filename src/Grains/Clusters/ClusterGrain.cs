@@ -323,7 +323,7 @@ public sealed partial class ClusterGrain(
         LogPlaced(logger, cluster.Id, placed.Count, attempts);
         foreach (var job in ActiveJobs())
         {
-            await TellJobAsync(job, j => j.ClusterReadyAsync(first ? "cluster placed" : "lost rank re-placed"));
+            await TellJobAsync(job, j => j.ClusterReadyAsync(next, first ? "cluster placed" : "lost rank re-placed"));
         }
 
         return true;
