@@ -84,6 +84,8 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
     [InlineData("--hours must be at least 1", "cluster", "extend", "some-cluster", "--hours", "0")]
     [InlineData("--timeout must be a positive number", "job", "status", "some-job", "--watch", "--timeout", "0")]
     [InlineData("the resource flags", "job", "submit", "--cluster", "some-cluster", "--gpus", "2", "--", "true")]
+    [InlineData("--hours must be at least 1", "job", "submit", "--hours", "0", "--", "true")]
+    [InlineData("--gpus must be at least 1", "job", "submit", "--gpus", "-3", "--", "true")]
     public async Task Bad_flag_values_exit_64_before_anything_is_sent(string message, params string[] arguments)
     {
         // No keypair exists at the default path: the flags are refused before it would be read.
@@ -100,6 +102,10 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
     [InlineData("is not a price in IOSD per GPU-hour", "cluster", "deploy", "--hours", "1", "--max-price", "cheap")]
     [InlineData("Option '--hours' is required", "cluster", "deploy", "--gpus", "2")]
     [InlineData("--min-vram-gib 'lots' is not a number of GiB", "job", "submit", "--min-vram-gib", "lots", "--", "true")]
+    [InlineData("Cannot parse argument 'two' for option '--gpus'", "cluster", "deploy", "--gpus", "two", "--hours", "1")]
+    [InlineData("Required argument missing for option: '--model'", "cluster", "deploy", "--hours", "1", "--model")]
+    [InlineData("Required argument missing for command: 'submit'", "job", "submit", "--cluster", "some-cluster")]
+    [InlineData("Unrecognized command or argument '--gpu'", "cluster", "deploy", "--hours", "1", "--gpu", "2")]
     public async Task Malformed_flags_exit_64_with_the_usage_hint(string message, params string[] arguments)
     {
         var result = await Cli(arguments);
@@ -107,6 +113,58 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
         Assert.Equal(64, result.ExitCode);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.Contains("fabric --help", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Insufficient_funds_and_more_gpus_than_the_network_has_are_refused_and_hold_nothing()
+    {
+        // Two matching GPUs exist (registered, no worker): enough to price a request, too few for 1,000.
+        var model = $"ScarceGpu-{Guid.NewGuid():N}"[..18];
+        for (var i = 0; i < 2; i++)
+        {
+            var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "80",
+                "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
+            Assert.True(registered.ExitCode == 0, registered.ToString());
+        }
+
+        var renter = await FundedRenterAsync(1);
+        var clusterId = $"cl-{Guid.NewGuid():N}"[..15];
+        var jobId = $"jb-{Guid.NewGuid():N}"[..15];
+
+        // 1 GPU × 1 h at ≤ 5 IOSD + 2% is 5.1 IOSD of escrow; the wallet has 1.
+        var poor = await Cli("cluster", "deploy", "--gpus", "1", "--model", model, "--max-price", "5", "--hours", "1", "--id", clusterId,
+            "--keypair", renter, "--json");
+        var poorJob = await Cli("--json", "job", "submit", "--id", jobId, "--gpus", "1", "--model", model, "--max-price", "5",
+            "--keypair", renter, "--", "true");
+        var thousand = await Cli("cluster", "deploy", "--gpus", "1000", "--model", model, "--hours", "1", "--id", clusterId,
+            "--keypair", renter, "--json");
+        var thousandJob = await Cli("--json", "job", "submit", "--id", jobId, "--gpus", "1000", "--model", model, "--keypair", renter, "--", "true");
+        var beyondAnyNetwork = await Cli("cluster", "deploy", "--gpus", "5000", "--model", model, "--hours", "1", "--id", clusterId,
+            "--keypair", renter, "--json");
+
+        foreach (var (refused, message) in new[]
+        {
+            (poor, "Insufficient funds"), (poorJob, "Insufficient funds"),
+            (thousand, $"The network has only 2 GPU(s) matching {model}"), (thousandJob, $"The network has only 2 GPU(s) matching {model}"),
+            (beyondAnyNetwork, "GPUs must be 1 to 1024 (got 5000)"),
+        })
+        {
+            Assert.True(refused.ExitCode == 1, refused.ToString());
+            Assert.Equal("rejected", refused.ErrorJson().GetProperty("kind").GetString());
+            Assert.Contains(message, refused.ErrorJson().GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Empty(refused.Stdout);
+        }
+
+        Assert.Contains("1000 asked", thousand.ErrorJson().GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Matches(@"has 1(\.0*)? IOSD available, needs 5\.10*\b", poor.ErrorJson().GetProperty("message").GetString());
+        Assert.Equal((1m, 0m), await IosdAsync(renter));
+        Assert.Equal(0, (await Cli("cluster", "list", "--keypair", renter, "--json")).Json().GetProperty("total").GetInt32());
+        Assert.Equal(0, (await Cli("job", "list", "--keypair", renter, "--json")).Json().GetProperty("total").GetInt32());
+        Assert.Equal(1, (await Cli("cluster", "status", clusterId, "--json")).ExitCode);
+        Assert.Equal(1, (await Cli("job", "status", jobId, "--json")).ExitCode);
+        Assert.Equal(1, (await Cli("cluster", "status", Client.FabricClient.ImplicitClusterId(jobId), "--json")).ExitCode);
+        var queue = await Cli("queue", "--json");
+        Assert.DoesNotContain(clusterId, queue.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

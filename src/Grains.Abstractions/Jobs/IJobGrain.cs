@@ -30,9 +30,12 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("AppendLogs")]
     Task AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks);
 
-    /// <summary>The cluster holds all ranks (first placement or after a re-placement): start an attempt on them.</summary>
+    /// <summary>
+    /// The cluster holds all ranks (first placement or after a re-placement): start an attempt on them. The cluster
+    /// sends itself along: it waits for this call, so the job must not call back into it (a deadlock until timeout).
+    /// </summary>
     [Alias("ClusterReady"), SiloOnly]
-    Task ClusterReadyAsync(string reason);
+    Task ClusterReadyAsync(Clusters.ClusterDetails cluster, string reason);
 
     /// <summary>A rank's device was lost: the running attempt is over; wait for the cluster to re-place it.</summary>
     [Alias("RankLost"), SiloOnly]

@@ -354,7 +354,7 @@ public sealed partial class ClusterGrain(
         _placed.TrySetResult();
         foreach (var job in ActiveJobs())
         {
-            await TellJobAsync(job, j => j.ClusterReadyAsync(first ? "cluster placed" : "lost rank re-placed"));
+            await TellJobAsync(job, j => j.ClusterReadyAsync(next, first ? "cluster placed" : "lost rank re-placed"));
         }
 
         return true;

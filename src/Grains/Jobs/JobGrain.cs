@@ -193,14 +193,14 @@ public sealed partial class JobGrain(
         return Task.CompletedTask;
     }
 
-    public async Task ClusterReadyAsync(string reason)
+    public async Task ClusterReadyAsync(ClusterDetails cluster, string reason)
     {
-        if (Job is not { } job || IsTerminal(job.Status) || job.Status != JobStatus.Queued)
+        ArgumentNullException.ThrowIfNull(cluster);
+        if (Job is not { } job || IsTerminal(job.Status) || job.Status != JobStatus.Queued || cluster.Id != job.ClusterId)
         {
             return;
         }
 
-        var cluster = await GrainFactory.GetGrain<IClusterGrain>(job.ClusterId).GetAsync();
         if (cluster is { Status: ClusterStatus.Running } && cluster.Members.Count == cluster.Spec.Gpus)
         {
             await StartAttemptAsync(cluster, job.Attempts.Count == 0 ? "first run" : reason);

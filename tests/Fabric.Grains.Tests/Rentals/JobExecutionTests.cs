@@ -2,6 +2,7 @@ using Fabric.Clusters;
 using Fabric.Jobs;
 using Fabric.Money;
 using Fabric.Wallet;
+using Fabric.Wallet.Requests;
 
 namespace Fabric.Tests.Rentals;
 
@@ -143,6 +144,31 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
         var cluster = await _kit.WaitForAsync(clusterId, c => c.Status == ClusterStatus.Released, "Released");
         Assert.Equal(60_000, cluster.Paid); // 10 minutes at 0.36 IOSD/h
         Assert.Equal((10_000_000 - 60_000 - 1_200, 0), await _kit.Ledger.BalanceAsync(renter, Token.IOSD));
+    }
+
+    [Fact]
+    public async Task A_job_submitted_while_its_cluster_waits_starts_as_soon_as_the_cluster_is_placed()
+    {
+        // The only GPU is rented to another cluster: the job's cluster waits for it.
+        var (renter, blocker, inbox, epoch) = await RunningClusterAsync(gpus: 1);
+        var blocked = await _kit.Cluster(blocker).GetAsync();
+        var clusterId = RentalTestKit.NewId("c");
+        var jobId = RentalTestKit.NewId("j");
+        var queued = await _kit.Cluster(clusterId).DeployAsync(
+            RentalTestKit.Deploy(renter, clusterId, gpus: 1, blocked!.Members[0].Model, hours: 1, maxPrice: 500_000));
+        var submitted = await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "true"));
+        Assert.Equal(ClusterStatus.Queued, queued.Status);
+        Assert.Equal(JobStatus.Queued, submitted.Status);
+        var cursor = await CursorAsync(inbox, epoch);
+
+        await _kit.Cluster(blocker).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, blocker));
+
+        // Placement tells the job, which starts on the cluster it was told of (a call back into the placing cluster
+        // would wait for it: a deadlock until the response timeout, and the job would stay Queued).
+        var started = await _kit.WaitForJobAsync(jobId, j => j.Status == JobStatus.Starting, "Starting");
+        var order = Assert.Single(await ReceiveAsync(inbox, epoch, count: 1, cursor));
+        Assert.Equal((WorkKind.Start, jobId, clusterId, 1), (order.Kind, order.JobId, order.ClusterId, order.Attempt));
+        Assert.Equal(blocked.Members[0].DeviceId, Assert.Single(started.Attempts[0].Ranks).DeviceId);
     }
 
     private async Task<(Keypair Renter, string ClusterId, string Inbox, Guid Epoch)> RunningClusterAsync(int gpus)

@@ -15,6 +15,10 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public ProcessOutput Output { get; }
 
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     public static WorkerProcess Start(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -34,6 +38,19 @@ public sealed class WorkerProcess : IAsyncDisposable
         process.Start();
         output.Attach(process);
         return new WorkerProcess(process, output);
+    }
+
+    /// <summary>
+    /// kill -9 the worker alone, as when its machine's agent crashes: the job processes it started are not its to
+    /// clean up any more and keep running (the caller ends them).
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()
