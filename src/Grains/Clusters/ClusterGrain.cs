@@ -213,7 +213,7 @@ public sealed partial class ClusterGrain(
         await GrainFactory.GetGrain<IDeviceGrain>(deviceId).ReleaseAsync(cluster.Id, "device lost");
         foreach (var job in ActiveJobs())
         {
-            await TellJobAsync(job, j => j.RankLostAsync(member.Rank, reason));
+            TellJob(job, j => j.RankLostAsync(member.Rank, reason));
         }
 
         await EnqueueAsync(Priority.Urgent);
@@ -274,6 +274,15 @@ public sealed partial class ClusterGrain(
         if (Missing(Cluster!).Count > 0)
         {
             await EnqueueAsync(cluster.Members.Count == 0 ? cluster.Spec.Priority : Priority.Urgent);
+        }
+        else if (Cluster is { Status: ClusterStatus.Running } running)
+        {
+            // A job that missed the news of the placement (a failed call, a silo lost meanwhile) hears it again;
+            // jobs that are already running ignore it.
+            foreach (var job in ActiveJobs())
+            {
+                TellJob(job, j => j.ClusterReadyAsync(running, "cluster running"));
+            }
         }
     }
 
@@ -354,7 +363,7 @@ public sealed partial class ClusterGrain(
         _placed.TrySetResult();
         foreach (var job in ActiveJobs())
         {
-            await TellJobAsync(job, j => j.ClusterReadyAsync(next, first ? "cluster placed" : "lost rank re-placed"));
+            TellJob(job, j => j.ClusterReadyAsync(next, first ? "cluster placed" : "lost rank re-placed"));
         }
 
         return true;
@@ -547,7 +556,7 @@ public sealed partial class ClusterGrain(
 
         foreach (var job in ActiveJobs())
         {
-            await TellJobAsync(job, j => j.ClusterEndedAsync($"cluster {cluster.Id} ended: {cluster.Reason}"));
+            TellJob(job, j => j.ClusterEndedAsync($"cluster {cluster.Id} ended: {cluster.Reason}"));
         }
 
         await Scheduler.DequeueAsync(cluster.Id);
@@ -715,6 +724,13 @@ public sealed partial class ClusterGrain(
 
     private List<string> ActiveJobs() =>
         Cluster is { } cluster ? [.. cluster.Jobs.Where(j => !state.State.EndedJobs.Contains(j))] : [];
+
+    /// <summary>
+    /// Tells a job without waiting for it: a job answers by calling this cluster (a job that ends tells its cluster),
+    /// and two grains waiting on each other would stall both until the call times out. Job grains ignore news that no
+    /// longer applies, and the reminder tells them again, so nothing is lost when a call fails.
+    /// </summary>
+    private void TellJob(string jobId, Func<IJobGrain, Task> tell) => _ = TellJobAsync(jobId, tell);
 
     private async Task TellJobAsync(string jobId, Func<IJobGrain, Task> tell)
     {
