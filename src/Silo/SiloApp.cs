@@ -1,4 +1,5 @@
 using Fabric.Ledger;
+using Fabric.Rewards;
 using Fabric.Storage;
 using Microsoft.Extensions.Options;
 
@@ -136,6 +137,27 @@ public static class SiloApp
         }
     }
 
+    /// <summary>The emission schedule must build from its settings, and the reward settings must be in range: one line says what is wrong.</summary>
+    private static void ValidateRewards(Economy.EmissionOptions emission, Rewards.RewardOptions rewards)
+    {
+        var problems = new List<string>();
+        try
+        {
+            Economy.EmissionSchedule.Create(emission);
+        }
+        catch (ArgumentException e)
+        {
+            // The schedule's messages name the setting; drop the parameter suffix the runtime appends.
+            problems.Add($"{Economy.EmissionOptions.Section}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
+        }
+
+        problems.AddRange(rewards.Validate());
+        if (problems.Count > 0)
+        {
+            throw new FabricStartupException(string.Join(" ", problems));
+        }
+    }
+
     private static async Task<WebApplication> BuildAsync(string[] configurationArgs)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -187,6 +209,9 @@ public static class SiloApp
         {
             throw new FabricStartupException(e.Message, e);
         }
+        var emission = Bind<Economy.EmissionOptions>(builder.Configuration, Economy.EmissionOptions.Section);
+        var rewards = Bind<Rewards.RewardOptions>(builder.Configuration, Rewards.RewardOptions.Section);
+        ValidateRewards(emission, rewards);
         var keys = NetworkKeys.Resolve(network, storage, options.DataDir);
         network.Authority = keys.Authority;
         network.Treasury = keys.Treasury;
@@ -194,6 +219,7 @@ public static class SiloApp
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(Options.Create(pool));
         builder.Services.AddSingleton(Options.Create(rental));
+        builder.Services.AddFabricRewards(emission, rewards, storage);
         builder.AddFabricSilo(options, storage, network, fees);
         var app = builder.Build();
         app.MapFabricEndpoints();

@@ -77,6 +77,7 @@ public static class SiloHosting
 
         // Registered after Orleans, so it starts once the silo serves.
         builder.Services.AddHostedService<GenesisStartup>();
+        builder.Services.AddHostedService<RewardStartup>();
 
         return builder;
     }
