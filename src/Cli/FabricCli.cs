@@ -26,7 +26,9 @@ public static class FabricCli
         }
 
         root.Subcommands.Add(StatusCommand.Create(services));
-        root.Subcommands.Add(DeviceCommands.Create(services));
+        var device = DeviceCommands.Create(services);
+        device.Subcommands.Add(RewardsCommands.DeviceEarnings(services));
+        root.Subcommands.Add(device);
         root.Subcommands.Add(DeviceCommands.Pool(services));
         root.Subcommands.Add(ClusterCommands.Create(services));
         root.Subcommands.Add(JobCommands.Create(services));
@@ -38,6 +40,7 @@ public static class FabricCli
         root.Subcommands.Add(wallet);
         root.Subcommands.Add(LedgerCommands.Create(services));
         root.Subcommands.Add(LedgerCommands.Treasury(services));
+        root.Subcommands.Add(RewardsCommands.Create(services));
         return root;
     }
 
