@@ -54,6 +54,8 @@ builder.UseOrleans(silo =>
         o.NumStorageGrains = 16;
         o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
     }));
+    // A run over 100,000 distinct wallets mints for over a minute: past Orleans' 30 s default wait for a reply.
+    silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(10));
     // No SiloOnlyCallFilter: the driver below is the silo's own hosted client and calls the shards and the run directly.
 });
 using var host = builder.Build();
