@@ -26,7 +26,9 @@ public static class FabricCli
         }
 
         root.Subcommands.Add(StatusCommand.Create(services));
-        root.Subcommands.Add(DeviceCommands.Create(services));
+        var device = DeviceCommands.Create(services);
+        device.Subcommands.Add(RewardsCommands.DeviceEarnings(services));
+        root.Subcommands.Add(device);
         root.Subcommands.Add(DeviceCommands.Pool(services));
         root.Subcommands.Add(ClusterCommands.Create(services));
         root.Subcommands.Add(JobCommands.Create(services));
@@ -43,6 +45,7 @@ public static class FabricCli
         root.Subcommands.Add(GovernanceCommands.Create(services));
         root.Subcommands.Add(GovernanceCommands.Parameters(services));
         root.Subcommands.Add(GovernanceCommands.Network(services));
+        root.Subcommands.Add(RewardsCommands.Create(services));
         return root;
     }
 

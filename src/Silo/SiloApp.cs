@@ -1,4 +1,5 @@
 using Fabric.Ledger;
+using Fabric.Rewards;
 using Fabric.Storage;
 using Microsoft.Extensions.Options;
 
@@ -137,6 +138,27 @@ public static class SiloApp
         }
     }
 
+    /// <summary>The emission schedule must build from its settings, and the reward settings must be in range: one line says what is wrong.</summary>
+    private static void ValidateRewards(Economy.EmissionOptions emission, Rewards.RewardOptions rewards)
+    {
+        var problems = new List<string>();
+        try
+        {
+            Economy.EmissionSchedule.Create(emission);
+        }
+        catch (ArgumentException e)
+        {
+            // The schedule's messages name the setting; drop the parameter suffix the runtime appends.
+            problems.Add($"{Economy.EmissionOptions.Section}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
+        }
+
+        problems.AddRange(rewards.Validate());
+        if (problems.Count > 0)
+        {
+            throw new FabricStartupException(string.Join(" ", problems));
+        }
+    }
+
     private static async Task<WebApplication> BuildAsync(string[] configurationArgs)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -204,6 +226,8 @@ public static class SiloApp
             throw new FabricStartupException(string.Join(" ", economy));
         }
 
+        var rewards = Bind<Rewards.RewardOptions>(builder.Configuration, Rewards.RewardOptions.Section);
+        ValidateRewards(emission, rewards);
         var keys = NetworkKeys.Resolve(network, storage, options.DataDir);
         network.Authority = keys.Authority;
         network.Treasury = keys.Treasury;
@@ -218,7 +242,7 @@ public static class SiloApp
         builder.Services.AddSingleton(Options.Create(rental));
         builder.Services.AddSingleton(Options.Create(governance));
         builder.Services.AddSingleton(Options.Create(parameters));
-        builder.Services.AddSingleton(Options.Create(emission));
+        builder.Services.AddFabricRewards(emission, rewards, storage);
         builder.AddFabricSilo(options, storage, network, fees);
         if (options.Demo)
         {

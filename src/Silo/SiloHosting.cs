@@ -78,6 +78,7 @@ public static class SiloHosting
         // Registered after Orleans, so it starts once the silo serves.
         builder.Services.AddHostedService<GenesisStartup>();
         builder.Services.AddHostedService<BuybackStartup>();
+        builder.Services.AddHostedService<RewardStartup>();
 
         return builder;
     }

@@ -1,4 +1,7 @@
+using Fabric.Economy;
 using Fabric.Ledger;
+using Fabric.Rewards;
+using Fabric.Tests.Rewards;
 using Fabric.Storage;
 using Fabric.Wallet;
 using Microsoft.Extensions.Options;
@@ -57,6 +60,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         SweepInterval = Timeout.InfiniteTimeSpan,
     };
 
+    /// <summary>Reward settings: the defaults (tests drive the reward grain through its SiloOnly run, not the reminder).</summary>
+    public static RewardOptions Rewards { get; } = new();
+
     public static NetworkOptions Network { get; } = new()
     {
         Id = "fabric-test",
@@ -102,6 +108,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Options.Create(Burn));
             silo.Services.AddSingleton(Options.Create(PriceFeed));
             silo.Services.AddSingleton(new LedgerStore(FabricStorage.Sqlite(silo.Configuration["FabricDataDir"]!)));
+            // The default emission schedule and reward settings; tests stop distributions half-way through RewardFaults.
+            silo.Services.AddSingleton<IRewardProgress>(RewardFaults.Instance);
+            silo.Services.AddFabricRewards(new EmissionOptions(), Rewards, FabricStorage.Sqlite(silo.Configuration["FabricDataDir"]!));
             silo.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
             silo.AddAdoNetGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>
             {

@@ -148,6 +148,13 @@ public interface IPoolShardGrain : IGrainWithIntegerKey
 
     [Alias("Counts")]
     Task<PoolCounts> CountsAsync();
+
+    /// <summary>
+    /// Verified uptime of this shard's devices in the clock hour starting at <paramref name="hourStart"/>, weighted by
+    /// <paramref name="weights"/> (read by the reward grain once the hour has closed; kept in memory for a few hours).
+    /// </summary>
+    [Alias("Uptime"), SiloOnly]
+    Task<ShardUptime> UptimeAsync(DateTimeOffset hourStart, TierWeights weights);
 }
 
 /// <summary>The whole pool: queries every shard and merges (stateless; key 0).</summary>

@@ -106,6 +106,23 @@ public sealed class LedgerStore(FabricStorage storage)
         return await command.ExecuteScalarAsync() as string;
     }
 
+    /// <summary>Ids of the active holds whose id starts with <paramref name="prefix"/> (stakes: "stake/").</summary>
+    public async Task<IReadOnlyList<string>> ReadActiveHoldIdsAsync(string prefix)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = Command(connection, null,
+            "SELECT HoldId FROM FabricLedgerHold WHERE Status = 'Active' AND HoldId >= @from AND HoldId < @to",
+            ("@from", prefix), ("@to", prefix + char.MaxValue));
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>The newest <paramref name="take"/> events, newest first.</summary>
     public async Task<IReadOnlyList<LedgerEvent>> ReadTailAsync(int take)
     {

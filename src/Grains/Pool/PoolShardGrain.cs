@@ -38,7 +38,7 @@ public sealed partial class PoolShardGrain(
     private static readonly HeartbeatReply[] Replies =
         [.. Enumerable.Range(0, Enum.GetValues<DeviceStatus>().Max(s => (int)s) + 1).Select(s => new HeartbeatReply { Status = (DeviceStatus)s, Challenge = null })];
 
-    private readonly PoolShardIndex _index = new();
+    private readonly PoolShardIndex _index = new() { UptimeGap = options.Value.UnhealthyAfter };
     private long _shard;
     private long _storedVersion;
     private Task _lastWrite = Task.CompletedTask;
@@ -183,6 +183,9 @@ public sealed partial class PoolShardGrain(
     }
 
     public Task<PoolCounts> CountsAsync() => Task.FromResult(_index.Counts());
+
+    public Task<ShardUptime> UptimeAsync(DateTimeOffset hourStart, TierWeights weights) =>
+        Task.FromResult(_index.Uptime(hourStart, weights));
 
     private async Task TellAsync(SilentDevice silent)
     {

@@ -19,7 +19,7 @@ public readonly record struct SilentDevice(DeviceSummary Summary, DateTimeOffset
 /// touched only for the page's winners and for id tie-breaks. The tables also intern model, region and owner strings,
 /// so 100,000 summaries share a few hundred strings instead of holding a copy each.
 /// </remarks>
-public sealed class PoolShardIndex
+public sealed partial class PoolShardIndex
 {
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly StringTable _models = new();
@@ -86,6 +86,11 @@ public sealed class PoolShardIndex
             _live[i].SilentSinceTicks = now.UtcTicks;
         }
 
+        if (summary.Status != previous.Status && Disqualifies(summary.Status))
+        {
+            Disqualify(i, now.UtcTicks);
+        }
+
         Set(i, Canonical(summary));
         Changed();
         return true;
@@ -109,6 +114,7 @@ public sealed class PoolShardIndex
             _slots[_summaries[i].Id] = i;
         }
 
+        MoveUptime(last, i);
         _summaries[last] = null!;
         _live[last] = default;
         Changed();
@@ -145,6 +151,7 @@ public sealed class PoolShardIndex
         ref var live = ref _live[i];
         live.Session = session;
         live.WakeTicks = wakeAt.UtcTicks;
+        live.CreditedTicks = now.UtcTicks;
         HeardAt(ref live, now.UtcTicks);
         return true;
     }
@@ -189,6 +196,7 @@ public sealed class PoolShardIndex
         live.LastBeat = beat;
         live.LastSeenTicks = now.UtcTicks;
         HeardAt(ref live, now.UtcTicks);
+        CountUptime(i, ref live, summary, now.UtcTicks);
 
         var load = LoadBucket(summary.LoadPct, beat.UtilizationPct);
         var free = FreeVramBucket(beat.FreeVramMib);
@@ -275,6 +283,11 @@ public sealed class PoolShardIndex
             {
                 var summary = _summaries[i] with { Status = status, GpusFree = 0 };
                 Set(i, summary);
+                if (Disqualifies(status))
+                {
+                    Disqualify(i, now.UtcTicks);
+                }
+
                 (changed ??= []).Add(new SilentDevice(summary, since));
             }
         }
@@ -375,6 +388,7 @@ public sealed class PoolShardIndex
         _keys = [];
         _summaries = [];
         _live = [];
+        ResetUptime(now);
         foreach (var summary in summaries)
         {
             ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, summary.Id, out var known);
@@ -410,6 +424,7 @@ public sealed class PoolShardIndex
             Array.Resize(ref _keys, capacity);
             Array.Resize(ref _summaries, capacity);
             Array.Resize(ref _live, capacity);
+            GrowUptime(capacity);
         }
 
         var i = _count++;
@@ -549,6 +564,9 @@ public sealed class PoolShardIndex
 
         /// <summary>From this time (UTC ticks) heartbeats go on to the device grain.</summary>
         public long WakeTicks;
+
+        /// <summary>Up to when (UTC ticks) the device's time was counted for uptime: its last heartbeat or connect.</summary>
+        public long CreditedTicks;
         public Heartbeat? LastBeat;
         public long BytesIn;
         public long BytesOut;
