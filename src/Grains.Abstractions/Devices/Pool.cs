@@ -166,4 +166,11 @@ public interface IPoolGrain : IGrainWithIntegerKey
 
     [Alias("Counts")]
     Task<PoolCounts> CountsAsync();
+
+    /// <summary>
+    /// Counts no older than <paramref name="maxAge"/> (each silo's pool keeps its last answer that long): for checks
+    /// made on every request, such as whether a model exists at all, where a second-old answer is as good.
+    /// </summary>
+    [Alias("RecentCounts")]
+    Task<PoolCounts> RecentCountsAsync(TimeSpan maxAge);
 }

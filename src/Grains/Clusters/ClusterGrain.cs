@@ -683,13 +683,33 @@ public sealed partial class ClusterGrain(
     {
         var pool = GrainFactory.GetGrain<IPoolGrain>(0);
         var anyStatus = new PoolQuery { Models = spec.Models, MinVramMib = spec.MinVramMib, Region = spec.Region, Take = 1 };
-        var registered = await pool.QueryAsync(anyStatus with
+        int registered;
+        if (spec.Region is null && spec.MinVramMib == 0)
         {
-            Statuses = [DeviceStatus.Online, DeviceStatus.Busy, DeviceStatus.Unhealthy, DeviceStatus.Offline, DeviceStatus.Paused, DeviceStatus.Verifying, DeviceStatus.Registered],
-        });
-        ClusterRules.Require(registered.Total > 0, $"No GPU on the network matches {Describe(spec, spec.MaxPricePerHour)}.");
-        ClusterRules.Require(registered.Total >= spec.Gpus,
-            $"The network has only {registered.Total} GPU(s) matching {Describe(spec, spec.MaxPricePerHour)}; {spec.Gpus} asked.");
+            // Models only: the pool's counts by model (a second old at most) answer without scanning every shard.
+            var counts = await pool.RecentCountsAsync(TimeSpan.FromSeconds(1));
+            registered = Matching(counts);
+            if (registered < spec.Gpus)
+            {
+                // Before refusing, make sure: devices registered within the last second are not in a cached answer.
+                registered = Matching(await pool.CountsAsync());
+            }
+        }
+        else
+        {
+            registered = (await pool.QueryAsync(anyStatus with
+            {
+                Statuses = [DeviceStatus.Online, DeviceStatus.Busy, DeviceStatus.Unhealthy, DeviceStatus.Offline, DeviceStatus.Paused, DeviceStatus.Verifying, DeviceStatus.Registered],
+            })).Total;
+        }
+
+        int Matching(PoolCounts counts) => spec.Models.Count == 0
+            ? counts.Total
+            : counts.ByModel.Where(m => spec.Models.Contains(m.Key, StringComparer.OrdinalIgnoreCase)).Sum(m => m.Value);
+
+        ClusterRules.Require(registered > 0, $"No GPU on the network matches {Describe(spec, spec.MaxPricePerHour)}.");
+        ClusterRules.Require(registered >= spec.Gpus,
+            $"The network has only {registered} GPU(s) matching {Describe(spec, spec.MaxPricePerHour)}; {spec.Gpus} asked.");
         if (spec.MaxPricePerHour is { } max)
         {
             return max;

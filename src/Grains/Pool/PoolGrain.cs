@@ -27,6 +27,20 @@ public sealed class PoolGrain(IOptions<PoolOptions> options) : Grain, IPoolGrain
         return PoolFilter.Merge(await Task.WhenAll(calls), query);
     }
 
+    private (long At, PoolCounts Counts)? _recent;
+
+    public async Task<PoolCounts> RecentCountsAsync(TimeSpan maxAge)
+    {
+        if (_recent is { } recent && System.Diagnostics.Stopwatch.GetElapsedTime(recent.At) <= maxAge)
+        {
+            return recent.Counts;
+        }
+
+        var counts = await CountsAsync();
+        _recent = (System.Diagnostics.Stopwatch.GetTimestamp(), counts);
+        return counts;
+    }
+
     public async Task<PoolCounts> CountsAsync()
     {
         var calls = new Task<PoolCounts>[options.Value.Shards];

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using Fabric.Clusters;
+using Fabric.Devices;
+using Fabric.Ledger;
+using Fabric.Storage;
+using Fabric.Wallet;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Fabric.Samples.PlacementBenchmark;
+
+/// <summary>
+/// One silo in this process, configured as src/Silo configures the grains placement touches (keyed clock, network,
+/// fee, pool and rental options, the ledger on SQLite in a temp folder, the silo-only call filter), with in-memory
+/// grain storage and reminders (registering 100,000 devices on SQLite takes minutes; the ledger stays on SQLite, as
+/// every hold is a real, synced ledger transaction).
+/// </summary>
+internal sealed class BenchHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private BenchHost(IHost host, NetworkOptions network, Keypair authority)
+    {
+        _host = host;
+        Network = network;
+        Authority = authority;
+    }
+
+    public NetworkOptions Network { get; }
+
+    public Keypair Authority { get; }
+
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    public static async Task<BenchHost> StartAsync(string dataDir, LogLevel logLevel)
+    {
+        var storage = FabricStorage.Sqlite(dataDir);
+        Directory.CreateDirectory(dataDir);
+        await SchemaMigrator.ApplyAsync(storage);
+        var authority = Keypair.Generate();
+        var network = new NetworkOptions
+        {
+            Id = "fabric-bench",
+            Authority = authority.Address.ToString(),
+            Treasury = Keypair.Generate().Address.ToString(),
+        };
+        // Devices prove themselves once, with a tiny challenge; liveness thresholds are long, as the benchmark sends
+        // no heartbeats while it measures placement.
+        var pool = new PoolOptions
+        {
+            ChallengeTarget = TimeSpan.FromMilliseconds(1),
+            UnhealthyAfter = TimeSpan.FromHours(1),
+            OfflineAfter = TimeSpan.FromHours(2),
+        };
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(logLevel);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddKeyedSingleton(FabricClock.Key, TimeProvider.System);
+        builder.Services.AddSingleton(Options.Create(network));
+        builder.Services.AddSingleton(Options.Create(new FeeOptions()));
+        builder.Services.AddSingleton(Options.Create(pool));
+        builder.Services.AddSingleton(Options.Create(new RentalOptions()));
+        builder.Services.AddSingleton(new LedgerStore(storage));
+
+        var (siloPort, gatewayPort) = FreePorts();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "fabric-bench", clusterId: "fabric-bench");
+            silo.AddMemoryGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>
+            {
+                o.NumStorageGrains = 16;
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+            silo.UseInMemoryReminderService();
+            silo.AddIncomingGrainCallFilter<SiloOnlyCallFilter>();
+        });
+
+        var host = builder.Build();
+        await host.StartAsync();
+        return new BenchHost(host, network, authority);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _host.StopAsync(stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // 100,000 activations may outlast the grace period; the process ends anyway.
+        }
+
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    private static (int Silo, int Gateway) FreePorts()
+    {
+        var listeners = new[] { new TcpListener(IPAddress.Loopback, 0), new TcpListener(IPAddress.Loopback, 0) };
+        foreach (var listener in listeners)
+        {
+            listener.Start();
+        }
+
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Stop();
+        }
+
+        return (ports[0], ports[1]);
+    }
+}
+
+/// <summary>A grain that does nothing: the bare cost of an Orleans call, measured in the same run.</summary>
+[Alias("fabric.bench.IPingGrain")]
+public interface IPingGrain : IGrainWithIntegerKey
+{
+    [Alias("Ping")]
+    Task<int> PingAsync(int value);
+}
+
+public sealed class PingGrain : Grain, IPingGrain
+{
+    public Task<int> PingAsync(int value) => Task.FromResult(value);
+}

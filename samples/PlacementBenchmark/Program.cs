@@ -1,0 +1,266 @@
+// Hosts one Fabric silo in this process with verified simulated devices, then measures placement through the real
+// grains: 64 concurrent renters each deploy clusters (signed, escrowed in the SQLite ledger, queued, placed by the
+// scheduler: pool query -> score -> leases -> commit) and wait until placed. Single-GPU clusters first, then 8-GPU
+// gangs; then checks that no device was placed twice, and measures bare Orleans calls in the same process.
+//   dotnet run -c Release --project samples/PlacementBenchmark [-- --devices 100000 --singles 30000 --gangs 3000 --json]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Fabric;
+using Fabric.Clusters;
+using Fabric.Devices;
+using Fabric.Ledger;
+using Fabric.Money;
+using Fabric.Samples.PlacementBenchmark;
+using Fabric.Verification;
+using Fabric.Wallet;
+using Fabric.Wallet.Requests;
+using Microsoft.Extensions.Logging;
+
+var devicesWanted = Arg("--devices", 100_000);
+var singles = Arg("--singles", 30_000);
+var gangs = Arg("--gangs", 3_000);
+var gangSize = Arg("--gang-size", 8);
+var submitters = Arg("--submitters", 64);
+var setupConcurrency = Arg("--setup-concurrency", 8);
+var json = args.Contains("--json");
+if (args.Contains("--help"))
+{
+    Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --submitters N --setup-concurrency N --json]");
+    return 0;
+}
+
+if ((long)singles + (long)gangs * gangSize > devicesWanted)
+{
+    Console.Error.WriteLine($"{singles} single-GPU and {gangs} × {gangSize}-GPU clusters need more than {devicesWanted} devices.");
+    return 64;
+}
+
+var clock = Stopwatch.StartNew();
+void Progress(string line) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed:mm\\:ss}] {line}"));
+
+var work = Path.Combine(Path.GetTempPath(), $"fabric-placebench-{Guid.NewGuid():N}");
+try
+{
+    Progress($"starting the silo (temp folder {work}) ...");
+    await using var host = await BenchHost.StartAsync(Path.Combine(work, "data"), LogLevel.Error);
+    var client = host.Client;
+    var networkId = host.Network.Id;
+    string[] models = ["RTX 4090", "A100 80GB", "H100 80GB", "L40S"];
+    long[] basePrices = [450_000, 1_400_000, 2_200_000, 900_000];
+    string[] regions = ["eu", "us-east", "us-west", "asia"];
+
+    Progress($"registering, connecting and verifying {devicesWanted:N0} devices, {setupConcurrency} at a time ...");
+    var owners = new Keypair[Math.Max(1, devicesWanted / 100)];
+    Parallel.For(0, owners.Length, i => owners[i] = Keypair.Generate());
+    long verified = 0, failed = 0;
+    await ForEachAsync(devicesWanted, setupConcurrency, async i =>
+    {
+        var owner = owners[i % owners.Length];
+        var spec = new DeviceSpec
+        {
+            GpuUuid = $"GPU-bench-{i:D7}",
+            Model = models[i % models.Length],
+            VramMib = 24_576,
+            ComputeCapability = "8.9",
+            Region = regions[i / models.Length % regions.Length],
+            PricePerHourBaseUnits = basePrices[i % models.Length] * (80 + i % 41) / 100 / 1000 * 1000,
+            Simulated = true,
+            Host = new HostInfo { CpuModel = "bench", CpuCores = 8, RamMib = 65_536, Os = "Linux", BandwidthMbps = 1000, LatencyMs = 5 },
+        };
+        var id = DeviceIdentity.For(owner.Address, spec.GpuUuid);
+        var device = client.GetGrain<IDeviceGrain>(id);
+        await device.RegisterAsync(Sign(owner, DeviceOperations.Register, new DeviceRegisterPayload(id, spec.GpuUuid, spec.Model, spec.VramMib,
+            spec.ComputeCapability, spec.Region, spec.PricePerHourBaseUnits, true, "bench", 8, 65_536, "Linux", 1000, 5).Encode()));
+        var session = await device.ConnectAsync(Sign(owner, DeviceOperations.Connect, new DeviceRefPayload(id).Encode()));
+        var challenge = session.Challenge!;
+        var solution = ChallengeSolver.Solve(new ChallengeSpec(challenge.Id, challenge.Seed, challenge.Leaves, challenge.Rounds, challenge.IssuedAt, challenge.Deadline), 1);
+        var samples = await device.SubmitChallengeRootAsync(session.Token, challenge.Id, solution.Root.ToArray());
+        var outcome = await device.SubmitChallengeOpeningsAsync(session.Token, challenge.Id,
+            [.. solution.Open(samples).Select(o => new LeafOpeningData { Index = o.Index, Leaf = o.Leaf.ToArray(), Path = [.. o.Path.Select(p => p.ToArray())] })]);
+        Interlocked.Increment(ref outcome.Passed ? ref verified : ref failed);
+    }, done => Progress($"  {done:N0} devices set up ({Interlocked.Read(ref verified):N0} verified)"));
+    Progress($"  {verified:N0} verified, {failed:N0} missed their challenge deadline (not placeable)");
+
+    Progress($"funding {submitters} renters ...");
+    var renters = Enumerable.Range(0, submitters).Select(_ => Keypair.Generate()).ToArray();
+    var ledger = client.GetGrain<ILedgerGrain>(ILedgerGrain.NetworkKey);
+    foreach (var renter in renters)
+    {
+        await ledger.SubmitAuthorityAsync(Sign(host.Authority, Operations.Mint,
+            new MintPayload(renter.Address, "IOSD", 1_000_000_000_000_000, "benchmark funds").Encode()));
+    }
+
+    Progress($"bare grain calls: {submitters} callers for 5 s ...");
+    var pings = await TimedAsync(submitters, TimeSpan.FromSeconds(5), async (caller, k) => { await client.GetGrain<IPingGrain>(k % 10_000).PingAsync((int)k); });
+    Progress($"  {pings.PerSecond:N0} calls/s");
+
+    var clusters = new List<string>();
+    var single = await PlaceAsync("single-GPU", singles, 1);
+    var gang = await PlaceAsync($"{gangSize}-GPU gang", gangs, gangSize);
+
+    Progress($"checking {clusters.Count:N0} clusters for oversubscription ...");
+    var held = new Dictionary<string, string>(StringComparer.Ordinal);
+    long duplicates = 0, partial = 0, placedGpus = 0;
+    foreach (var batch in clusters.Chunk(512))
+    {
+        foreach (var cluster in await Task.WhenAll(batch.Select(id => client.GetGrain<IClusterGrain>(id).GetAsync())))
+        {
+            if (cluster!.Members.Count != 0 && cluster.Members.Count != cluster.Spec.Gpus)
+            {
+                partial++;
+            }
+
+            foreach (var member in cluster.Members)
+            {
+                placedGpus++;
+                if (!held.TryAdd(member.DeviceId, cluster.Id))
+                {
+                    duplicates++;
+                }
+            }
+        }
+    }
+
+    var counts = await client.GetGrain<IPoolGrain>(0).CountsAsync();
+    var busy = counts.ByStatus.GetValueOrDefault(DeviceStatus.Busy);
+    var result = new
+    {
+        devices = devicesWanted,
+        verified,
+        submitters,
+        bareCallsPerSecond = Math.Round(pings.PerSecond),
+        single,
+        gang,
+        placedGpus,
+        devicesPlacedTwice = duplicates,
+        partiallyPlacedClusters = partial,
+        busyDevicesInPool = busy,
+        targets = new[]
+        {
+            new { target = "single-GPU placements/s", goal = "≥ 5,000", value = single.PerSecond, met = single.PerSecond >= 5_000 },
+            new { target = $"{gangSize}-GPU placements/s", goal = "≥ 1,000", value = gang.PerSecond, met = gang.PerSecond >= 1_000 },
+            new { target = "devices placed twice", goal = "0", value = (double)duplicates, met = duplicates == 0 && partial == 0 && busy == placedGpus },
+        },
+    };
+    if (json)
+    {
+        Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+    }
+    else
+    {
+        Console.WriteLine($"devices {devicesWanted:N0} ({verified:N0} verified), {submitters} concurrent submitters, bare grain calls {pings.PerSecond:N0}/s");
+        foreach (var phase in new[] { single, gang })
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{phase.Name,-16} {phase.Count,7:N0} clusters in {phase.Seconds,6:0.0} s = {phase.PerSecond,7:N0}/s; submit→placed p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms; ratio to bare calls {phase.PerSecond / pings.PerSecond:0.000}; not placed {phase.NotPlaced}"));
+        }
+
+        Console.WriteLine($"oversubscription: {duplicates} devices placed twice, {partial} partial clusters, pool Busy {busy:N0} = placed GPUs {placedGpus:N0}");
+        foreach (var t in result.targets)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {t.target,-28} {t.goal,-8} {t.value,10:N0}  {(t.met ? "met" : "NOT met")}"));
+        }
+    }
+
+    return 0;
+
+    async Task<Phase> PlaceAsync(string name, int count, int gpus)
+    {
+        Progress($"{name}: {count:N0} clusters, {submitters} submitters, each deploys and waits until placed ...");
+        var latencies = new double[count];
+        long next = -1, notPlaced = 0;
+        var watch = Stopwatch.StartNew();
+        var ids = new string[count];
+        await Task.WhenAll(Enumerable.Range(0, submitters).Select(async s =>
+        {
+            await Task.Yield();
+            var renter = renters[s];
+            long k;
+            while ((k = Interlocked.Increment(ref next)) < count)
+            {
+                var model = models[(int)(k % models.Length)];
+                var id = $"{(gpus == 1 ? "s" : "g")}{k:D7}";
+                ids[k] = id;
+                var started = Stopwatch.GetTimestamp();
+                var cluster = client.GetGrain<IClusterGrain>(id);
+                await cluster.DeployAsync(Sign(renter, RentalOperations.Deploy,
+                    new ClusterDeployPayload(id, gpus, model, 0, "", 10_000_000, 1, "IOSD", "normal", false, "").Encode()));
+                var placed = await cluster.WaitPlacedAsync(TimeSpan.FromSeconds(20));
+                latencies[k] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (placed?.Status != ClusterStatus.Running)
+                {
+                    Interlocked.Increment(ref notPlaced);
+                }
+            }
+        }));
+        var seconds = watch.Elapsed.TotalSeconds;
+        clusters.AddRange(ids);
+        Array.Sort(latencies);
+        var phase = new Phase(name, count, seconds, (count - notPlaced) / seconds, latencies[count / 2], latencies[Math.Min(count - 1, (int)(count * 0.99))], notPlaced);
+        Progress(string.Create(CultureInfo.InvariantCulture, $"  {phase.PerSecond:N0} placements/s, p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms, not placed {notPlaced}"));
+        return phase;
+    }
+
+    SignedEnvelope Sign(Keypair signer, string operation, byte[] payload)
+    {
+        var request = SignedRequest.Sign(signer, networkId, operation, payload, DateTimeOffset.UtcNow.AddMinutes(5));
+        return new SignedEnvelope
+        {
+            Domain = request.Domain, NetworkId = request.NetworkId, Operation = request.Operation, Payload = request.Payload.ToArray(),
+            Signer = request.Signer.ToString(), RequestId = request.RequestId, ExpiresAtUnixMs = request.ExpiresAtUnixMs,
+            Signature = request.Signature.ToArray(),
+        };
+    }
+}
+finally
+{
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    try
+    {
+        Directory.Delete(work, recursive: true);
+    }
+    catch (IOException)
+    {
+        // Best effort: a temp folder.
+    }
+}
+
+int Arg(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
+}
+
+static async Task ForEachAsync(int count, int concurrency, Func<int, Task> body, Action<long> progress)
+{
+    long next = -1, done = 0;
+    using var timer = new Timer(_ => progress(Interlocked.Read(ref done)), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        await Task.Yield();
+        long i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            await body((int)i);
+            Interlocked.Increment(ref done);
+        }
+    }));
+}
+
+static async Task<(double PerSecond, long Calls)> TimedAsync(int concurrency, TimeSpan duration, Func<int, long, Task> call)
+{
+    long calls = 0;
+    var stop = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
+    {
+        await Task.Yield();
+        while (stop.Elapsed < duration)
+        {
+            await call(c, Interlocked.Increment(ref calls));
+        }
+    }));
+    return (calls / stop.Elapsed.TotalSeconds, calls);
+}
+
+internal sealed record Phase(string Name, int Count, double Seconds, double PerSecond, double P50Ms, double P99Ms, long NotPlaced);
