@@ -1,21 +1,25 @@
-using Rfc8032 = Org.BouncyCastle.Math.EC.Rfc8032.Ed25519;
+using NSec.Cryptography;
 
 namespace Fabric.Wallet;
 
-/// <summary>Ed25519 (RFC 8032, pure, no context) over BouncyCastle, with Fabric's length checks.</summary>
+/// <summary>
+/// Ed25519 (RFC 8032, pure, no context) over libsodium through NSec, with Fabric's length checks. libsodium signs and
+/// verifies about ten times faster than a managed implementation, and every state-changing request pays for one
+/// signature on the client and one verification in a grain.
+/// </summary>
 public static class Ed25519
 {
     public const int SecretSeedSize = 32;
     public const int PublicKeySize = 32;
     public const int SignatureSize = 64;
 
+    private static readonly SignatureAlgorithm Algorithm = SignatureAlgorithm.Ed25519;
+
     /// <summary>The public key of a 32-byte secret seed (RFC 8032's "private key").</summary>
     public static byte[] PublicKeyFromSeed(ReadOnlySpan<byte> secretSeed)
     {
-        RequireSeed(secretSeed);
-        var publicKey = new byte[PublicKeySize];
-        Rfc8032.GeneratePublicKey(secretSeed, publicKey);
-        return publicKey;
+        using var key = Import(secretSeed);
+        return key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
     }
 
     /// <summary>
@@ -24,27 +28,28 @@ public static class Ed25519
     /// </summary>
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
-        if (publicKey.Length != PublicKeySize || signature.Length != SignatureSize)
+        if (publicKey.Length != PublicKeySize || signature.Length != SignatureSize
+            || !PublicKey.TryImport(Algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key))
         {
             return false;
         }
 
-        return Rfc8032.Verify(signature, publicKey, message);
+        return Algorithm.Verify(key!, message, signature);
     }
 
     internal static byte[] Sign(ReadOnlySpan<byte> secretSeed, ReadOnlySpan<byte> message)
     {
-        RequireSeed(secretSeed);
-        var signature = new byte[SignatureSize];
-        Rfc8032.Sign(secretSeed, message, signature);
-        return signature;
+        using var key = Import(secretSeed);
+        return Algorithm.Sign(key, message);
     }
 
-    private static void RequireSeed(ReadOnlySpan<byte> secretSeed)
+    private static Key Import(ReadOnlySpan<byte> secretSeed)
     {
         if (secretSeed.Length != SecretSeedSize)
         {
             throw new WalletException($"An ed25519 secret seed is {SecretSeedSize} bytes, not {secretSeed.Length}.");
         }
+
+        return Key.Import(Algorithm, secretSeed, KeyBlobFormat.RawPrivateKey);
     }
 }

@@ -4,16 +4,15 @@ using Orleans.Concurrency;
 namespace Fabric.Jobs;
 
 /// <summary>
-/// A renter's clusters and jobs, newest first, bounded. Additions wait for the next batched write (a few tens of
-/// milliseconds), so a renter submitting many jobs at once costs one write per batch, not one per job, and each
-/// submission still returns only once it is listed durably.
+/// A renter's clusters and jobs, newest first, bounded. Additions are written in groups: one arriving while a write is
+/// in flight joins the next write, so a renter submitting many jobs at once costs about one write per storage round
+/// trip, not one per job, adds no waiting of its own, and each submission still returns only once it is listed durably.
 /// </summary>
 [Reentrant]
 public sealed class RenterGrain(
     [PersistentState("renter", "fabric")] IPersistentState<RenterState> state) : Grain, IRenterGrain
 {
     public const int Kept = 1000;
-    private static readonly TimeSpan BatchDelay = TimeSpan.FromMilliseconds(20);
 
     private Task? _flush;
     private Task _lastWrite = Task.CompletedTask;
@@ -36,8 +35,9 @@ public sealed class RenterGrain(
 
     private async Task FlushAsync()
     {
-        await Task.Delay(BatchDelay);
-        _flush = null; // additions from here on wait for the next batch
+        // Additions made in this turn (and those queued behind it) share this write.
+        await Task.Yield();
+        _flush = null; // additions from here on wait for the next write
         var previous = _lastWrite;
         var write = WriteAfterAsync(previous);
         _lastWrite = write;
