@@ -3,6 +3,7 @@ using System.Globalization;
 using Fabric;
 using Fabric.Devices;
 using Fabric.Economy;
+using Fabric.Governance;
 using Fabric.Ledger;
 using Fabric.Rewards;
 using Fabric.Samples.RewardBenchmark;
@@ -102,8 +103,8 @@ foreach (var extra in Enumerable.Range(1, 15))
 Console.Error.WriteLine($"fill: {fill.Elapsed.TotalSeconds:0.0} s");
 clock.Now = hour.AddHours(1) + rewards.Grace;
 
-// The shards' part alone: each reads its devices' counts for the hour (in memory, no storage).
-var weights = rewards.Weights;
+// The shards' part alone: each reads its devices' counts for the hour (in memory, no storage), at the live tier weights.
+var weights = (await grains.GetGrain<IParametersGrain>(IParametersGrain.NetworkKey).GetAsync()).RewardWeights();
 var read = Stopwatch.StartNew();
 var tallies = await Task.WhenAll(Enumerable.Range(0, pool.Shards).Select(s => grains.GetGrain<IPoolShardGrain>(s).UptimeAsync(hour, weights)));
 read.Stop();

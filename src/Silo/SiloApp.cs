@@ -203,20 +203,7 @@ public static class SiloApp
         ValidatePool(pool);
         var rental = Bind<Clusters.RentalOptions>(builder.Configuration, Clusters.RentalOptions.Section);
         var governance = Bind<Governance.GovernanceOptions>(builder.Configuration, Governance.GovernanceOptions.Section);
-        var parameters = Bind<Governance.ParameterOptions>(builder.Configuration, Governance.ParameterOptions.Section);
         var emission = Bind<Economy.EmissionOptions>(builder.Configuration, Economy.EmissionOptions.Section);
-        try
-        {
-            rental.Validate();
-            governance.Validate();
-            // Every default must fit its governance bounds, or no proposal could ever be checked against it.
-            Governance.ParameterCatalog.Defaults(fees, rental.Weights, parameters);
-            Economy.EmissionSchedule.Create(emission);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            throw new FabricStartupException(e.Message, e);
-        }
         var staking = Bind<Staking.StakingOptions>(builder.Configuration, Staking.StakingOptions.Section);
         var burn = Bind<Buyback.BurnOptions>(builder.Configuration, Buyback.BurnOptions.Section);
         var priceFeed = Bind<Buyback.PriceFeedOptions>(builder.Configuration, Buyback.PriceFeedOptions.Section);
@@ -228,6 +215,18 @@ public static class SiloApp
 
         var rewards = Bind<Rewards.RewardOptions>(builder.Configuration, Rewards.RewardOptions.Section);
         ValidateRewards(emission, rewards);
+        try
+        {
+            rental.Validate();
+            governance.Validate();
+            // Every default must fit its governance bounds, or no proposal could ever be checked against it.
+            Governance.ParameterCatalog.Defaults(fees, rental.Weights, staking, burn, rewards);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new FabricStartupException(e.Message, e);
+        }
+
         var keys = NetworkKeys.Resolve(network, storage, options.DataDir);
         network.Authority = keys.Authority;
         network.Treasury = keys.Treasury;
@@ -241,7 +240,6 @@ public static class SiloApp
         builder.Services.AddSingleton(Options.Create(pool));
         builder.Services.AddSingleton(Options.Create(rental));
         builder.Services.AddSingleton(Options.Create(governance));
-        builder.Services.AddSingleton(Options.Create(parameters));
         builder.Services.AddFabricRewards(emission, rewards, storage);
         builder.AddFabricSilo(options, storage, network, fees);
         if (options.Demo)

@@ -36,7 +36,8 @@ public static class RewardsCommands
                     var table = new Table().AddColumns("Epoch", "Hour (UTC)", "Uptime", "Weighted", "Bonus", "IO");
                     foreach (var e in earnings.Recent)
                     {
-                        table.AddRow(N(e.Epoch), Hour(e.HourStart), $"{e.Seconds / 60} min", N(e.WeightedSeconds),
+                        // Weighted seconds are seconds × tier weight in basis points of one: shown as seconds at weight 1.
+                        table.AddRow(N(e.Epoch), Hour(e.HourStart), $"{e.Seconds / 60} min", N(e.WeightedSeconds / 10_000),
                             $"{e.BonusBps / 100.0:0.##}%", Io(e.Amount));
                     }
 

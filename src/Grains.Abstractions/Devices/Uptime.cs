@@ -1,6 +1,9 @@
 namespace Fabric.Devices;
 
-/// <summary>Reward weight of each performance tier (Unverified earns nothing); a parameter of the rewards.</summary>
+/// <summary>
+/// Reward weight of each performance tier (Unverified earns nothing): the live reward weight parameters, in basis points
+/// of one as the reward grain sends them.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("fabric.TierWeights")]
 public sealed record TierWeights
 {
@@ -30,7 +33,7 @@ public sealed record DeviceUptime
     /// <summary>Seconds the device was Online or Busy with a verified tier, heartbeating (0 to 3,600).</summary>
     [Id(2)] public required int Seconds { get; init; }
 
-    /// <summary>Σ seconds × the weight of the tier the device had in them.</summary>
+    /// <summary>Σ seconds × the weight of the tier the device had in them (basis points of one: 10,000 per second at weight 1).</summary>
     [Id(3)] public required long WeightedSeconds { get; init; }
 }
 

@@ -20,7 +20,7 @@ public sealed record NetworkParameters
     /// <summary>Booking fee taken from a supplier's payout (default 25 = 0.25%).</summary>
     [Id(3)] public required int BookingFeeBps { get; init; }
 
-    /// <summary>Share of fee revenue used to buy back and burn IO (read by the burn).</summary>
+    /// <summary>Share of fee revenue used to buy back and burn IO at the reference price: the buy-back's base share (read by the burn).</summary>
     [Id(4)] public required int BurnShareBps { get; init; }
 
     /// <summary>Minimum stake in whole IO per unit of hardware multiplier and GPU (default 200 IO).</summary>
@@ -37,6 +37,9 @@ public sealed record NetworkParameters
 
     /// <summary>Every value by its governance name, in catalogue order (what `fabric params` prints).</summary>
     [Id(9)] public required IReadOnlyList<ParameterValue> Values { get; init; }
+
+    /// <summary>Extra reward weight of a staked device's uptime, basis points (default 2,500 = +25%; read by rewards).</summary>
+    [Id(10)] public required int StakeBonusBps { get; init; }
 }
 
 /// <summary>How much each part of a placement score counts, in basis points of one.</summary>

@@ -71,6 +71,8 @@ public sealed record DeviceEarning
     [Id(0)] public required long Epoch { get; init; }
     [Id(1)] public required DateTimeOffset HourStart { get; init; }
     [Id(2)] public required int Seconds { get; init; }
+
+    /// <summary>Σ seconds × the tier weight in force, in basis points of one (10,000 per second at weight 1).</summary>
     [Id(3)] public required long WeightedSeconds { get; init; }
 
     /// <summary>Staking bonus in basis points (0 for an unstaked device).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fabric.Governance;
 using Fabric.Ledger;
 using Fabric.Money;
 using Fabric.Persistence;
@@ -15,7 +16,9 @@ namespace Fabric.Buyback;
 /// operations with fixed ids: <c>buyback/HOUR/pay</c> moves the IOSD from the treasury to the market wallet (the
 /// counterparty that sells the IO) and <c>buyback/HOUR/burn</c> burns the bought IO from the treasury's IO reserve
 /// (the market delivers it there). A reserve too small for the full amount buys what it can cover; no fresh price
-/// means the hour waits. The plan is persisted before it is applied, so a crash repeats it harmlessly.
+/// means the hour waits. The plan is persisted before it is applied, so a crash repeats it harmlessly. The base share
+/// of the rule is the live network parameter "burn-share-bps", read from <see cref="IParametersGrain"/> when an hour
+/// with revenue is planned (the value in force at settlement); the rest of the rule is configuration.
 /// </summary>
 public sealed partial class BurnGrain(
     [PersistentState("burn", "fabric")] IPersistentState<BurnState> state,
@@ -115,7 +118,8 @@ public sealed partial class BurnGrain(
             return null;
         }
 
-        var share = BuybackMath.ShareBps(settings, price.MicroUsdPerIo);
+        var parameters = await GrainFactory.GetGrain<IParametersGrain>(IParametersGrain.NetworkKey).GetAsync();
+        var share = BuybackMath.ShareBps(settings, parameters.BurnShareBps, price.MicroUsdPerIo);
         var spend = BuybackMath.Spend(revenue, share);
         var io = BuybackMath.IoFor(spend, price.MicroUsdPerIo);
         var note = "";

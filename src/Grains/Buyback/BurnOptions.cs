@@ -1,12 +1,13 @@
 namespace Fabric.Buyback;
 
 /// <summary>
-/// The hourly buy-back burn, bound from "Fabric:Burn" (governance will change the share rule live). The share of an
+/// The hourly buy-back burn, bound from "Fabric:Burn". The share of an
 /// hour's IOSD fee revenue that buys IO to burn follows the published rule
 /// <c>share = clamp(BaseShareBps × ReferenceMicroUsd ÷ price, MinShareBps, MaxShareBps)</c>: at the reference price
 /// half the revenue burns; a lower price burns more (up to 90%), a higher one less (down to 10%). The source
 /// (shared/tokenomics.md) states the mechanism, not figures: these defaults are Fabric's own, the reference price
-/// being the 2 USD/IO that renting used before the oracle.
+/// being the 2 USD/IO that renting used before the oracle. <see cref="BaseShareBps"/> is only the default of the
+/// governable "burn-share-bps": the burn grain reads the live value from <c>IParametersGrain</c>, never this one.
 /// </summary>
 public sealed class BurnOptions
 {
@@ -15,7 +16,7 @@ public sealed class BurnOptions
     /// <summary>Buy-backs run at all.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Share at the reference price: 5000 bps = 50%.</summary>
+    /// <summary>Share at the reference price: 5000 bps = 50%. The default of the governable "burn-share-bps".</summary>
     public int BaseShareBps { get; set; } = 5000;
 
     /// <summary>The price at which the share is the base share: 2,000,000 micro-USD = 2 USD per IO.</summary>

@@ -5,11 +5,15 @@ namespace Fabric.Buyback;
 /// <summary>The buy-back's arithmetic, exact in base units and rounded down (the treasury never spends more than the rule).</summary>
 public static class BuybackMath
 {
-    /// <summary>clamp(base × reference ÷ price, min, max) in basis points; the division rounds down.</summary>
-    public static int ShareBps(BurnOptions options, long microUsdPerIo)
+    /// <summary>
+    /// clamp(base × reference ÷ price, min, max) in basis points, the division rounding down; the base share is
+    /// <paramref name="baseShareBps"/> (the live "burn-share-bps"), the rest of the rule from <paramref name="options"/>.
+    /// </summary>
+    public static int ShareBps(BurnOptions options, int baseShareBps, long microUsdPerIo)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(microUsdPerIo);
-        var raw = (Int128)options.BaseShareBps * options.ReferenceMicroUsd / microUsdPerIo;
+        ArgumentOutOfRangeException.ThrowIfNegative(baseShareBps);
+        var raw = (Int128)baseShareBps * options.ReferenceMicroUsd / microUsdPerIo;
         return (int)Int128.Clamp(raw, options.MinShareBps, options.MaxShareBps);
     }
 

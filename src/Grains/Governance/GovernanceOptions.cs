@@ -44,28 +44,3 @@ public sealed class GovernanceOptions
         }
     }
 }
-
-/// <summary>
-/// Defaults of the governable parameters that no other options class owns yet, bound from "Fabric:Parameters".
-/// Fee defaults come from <see cref="Ledger.FeeOptions"/> ("Fabric:Fees") and placement weights from
-/// <see cref="Clusters.RentalOptions"/> ("Fabric:Rental:Weights").
-/// </summary>
-public sealed class ParameterOptions
-{
-    public const string Section = "Fabric:Parameters";
-
-    /// <summary>Share of fee revenue that buys back and burns IO: 5,000 = 50% (until the burn's own options land).</summary>
-    public int BurnShareBps { get; set; } = 5_000;
-
-    /// <summary>Minimum stake per unit of hardware multiplier and GPU, whole IO: 200 (tokenomics).</summary>
-    public long MinimumStakeIo { get; set; } = 200;
-
-    /// <summary>Share of a stake slashed per fault: 1,000 = 10% (until staking's own options land).</summary>
-    public int SlashShareBps { get; set; } = 1_000;
-
-    /// <summary>Reward weight per verified performance tier, basis points of one: linear in the tier, as placement scores it.</summary>
-    public int RewardWeightLowBps { get; set; } = 2_500;
-    public int RewardWeightMediumBps { get; set; } = 5_000;
-    public int RewardWeightHighBps { get; set; } = 7_500;
-    public int RewardWeightUltraBps { get; set; } = 10_000;
-}

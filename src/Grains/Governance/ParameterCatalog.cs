@@ -1,12 +1,19 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Fabric.Buyback;
 using Fabric.Clusters;
+using Fabric.Devices;
 using Fabric.Ledger;
+using Fabric.Rewards;
+using Fabric.Staking;
 
 namespace Fabric.Governance;
 
-/// <summary>One governable parameter: its name, meaning and the bounds every value must keep.</summary>
-public sealed record ParameterDefinition(string Name, long Min, long Max, string Description);
+/// <summary>
+/// One governable parameter: its name, meaning, the bounds every value must keep, and the configuration key whose value
+/// is its default (governance overrides it; nothing reads the key's value past the default).
+/// </summary>
+public sealed record ParameterDefinition(string Name, long Min, long Max, string Description, string DefaultKey);
 
 /// <summary>A parameter change as the ledger records it: sequence, name, value.</summary>
 public sealed record ParameterChange(long Sequence, string Name, long Value);
@@ -32,25 +39,27 @@ public static class ParameterCatalog
     public const string RewardMedium = "reward-weight-medium-bps";
     public const string RewardHigh = "reward-weight-high-bps";
     public const string RewardUltra = "reward-weight-ultra-bps";
+    public const string RewardStakeBonusBps = "reward-stake-bonus-bps";
 
     /// <summary>Every parameter, in the order `fabric params` lists them.</summary>
     public static IReadOnlyList<ParameterDefinition> All { get; } =
     [
-        new(PaymentFeeIosdBps, 0, 1_000, "payment fee when paying in IOSD, basis points (≤ 10%)"),
-        new(PaymentFeeIoBps, 0, 1_000, "payment fee when paying in IO, basis points (≤ 10%)"),
-        new(BookingFeeBps, 0, 500, "booking fee taken from a supplier's payout, basis points (≤ 5%)"),
-        new(BurnShareBps, 0, 10_000, "share of fee revenue that buys back and burns IO, basis points"),
-        new(MinimumStakeIo, 0, 1_000_000, "minimum stake per hardware multiplier and GPU, whole IO"),
-        new(SlashShareBps, 0, 10_000, "share of a stake slashed per fault, basis points"),
-        new(WeightPrice, 0, 10_000, "placement score weight of price, basis points of one"),
-        new(WeightTier, 0, 10_000, "placement score weight of performance tier, basis points of one"),
-        new(WeightReputation, 0, 10_000, "placement score weight of reputation, basis points of one"),
-        new(WeightRegion, 0, 10_000, "placement score weight of the wanted region, basis points of one"),
-        new(WeightLoad, 0, 10_000, "placement score weight of low load, basis points of one"),
-        new(RewardLow, 0, 100_000, "reward weight of a Low tier device, basis points of one"),
-        new(RewardMedium, 0, 100_000, "reward weight of a Medium tier device, basis points of one"),
-        new(RewardHigh, 0, 100_000, "reward weight of a High tier device, basis points of one"),
-        new(RewardUltra, 0, 100_000, "reward weight of an Ultra tier device, basis points of one"),
+        new(PaymentFeeIosdBps, 0, 1_000, "payment fee when paying in IOSD, basis points (≤ 10%)", "Fabric:Fees:PaymentFeeIosdBps"),
+        new(PaymentFeeIoBps, 0, 1_000, "payment fee when paying in IO, basis points (≤ 10%)", "Fabric:Fees:PaymentFeeIoBps"),
+        new(BookingFeeBps, 0, 500, "booking fee taken from a supplier's payout, basis points (≤ 5%)", "Fabric:Fees:BookingFeeBps"),
+        new(BurnShareBps, 0, 10_000, "share of fee revenue that buys back and burns IO at the reference price (the buy-back's base share), basis points", "Fabric:Burn:BaseShareBps"),
+        new(MinimumStakeIo, 0, 1_000_000, "minimum stake per hardware multiplier and GPU, whole IO", "Fabric:Staking:MinimumPerGpuIo"),
+        new(SlashShareBps, 0, 10_000, "share of a stake slashed per fault, basis points", "Fabric:Staking:SlashBps"),
+        new(WeightPrice, 0, 10_000, "placement score weight of price, basis points of one", "Fabric:Rental:Weights:Price"),
+        new(WeightTier, 0, 10_000, "placement score weight of performance tier, basis points of one", "Fabric:Rental:Weights:Tier"),
+        new(WeightReputation, 0, 10_000, "placement score weight of reputation, basis points of one", "Fabric:Rental:Weights:Reputation"),
+        new(WeightRegion, 0, 10_000, "placement score weight of the wanted region, basis points of one", "Fabric:Rental:Weights:Region"),
+        new(WeightLoad, 0, 10_000, "placement score weight of low load, basis points of one", "Fabric:Rental:Weights:Load"),
+        new(RewardLow, 0, 100_000, "reward weight of an uptime second at Low tier, basis points of one", "Fabric:Rewards:WeightLow"),
+        new(RewardMedium, 0, 100_000, "reward weight of an uptime second at Medium tier, basis points of one", "Fabric:Rewards:WeightMedium"),
+        new(RewardHigh, 0, 100_000, "reward weight of an uptime second at High tier, basis points of one", "Fabric:Rewards:WeightHigh"),
+        new(RewardUltra, 0, 100_000, "reward weight of an uptime second at Ultra tier, basis points of one", "Fabric:Rewards:WeightUltra"),
+        new(RewardStakeBonusBps, 0, 100_000, "extra reward weight of a staked device's uptime, basis points", "Fabric:Rewards:StakeBonusBps"),
     ];
 
     private static readonly ImmutableDictionary<string, ParameterDefinition> ByName =
@@ -60,37 +69,47 @@ public static class ParameterCatalog
 
     public static ParameterDefinition? Find(string name) => ByName.GetValueOrDefault(name);
 
-    /// <summary>The configured defaults by name; throws when one is outside its bounds.</summary>
-    public static ImmutableDictionary<string, long> Defaults(FeeOptions fees, ScoreWeights weights, ParameterOptions parameters)
+    /// <summary>
+    /// The defaults by name, each from the options that own the setting (<see cref="ParameterDefinition.DefaultKey"/>):
+    /// fees, placement weights, staking, the burn and the rewards. Throws when one is outside its bounds or not a whole
+    /// number of the parameter's unit.
+    /// </summary>
+    public static ImmutableDictionary<string, long> Defaults(
+        FeeOptions fees, ScoreWeights weights, StakingOptions staking, BurnOptions burn, RewardOptions rewards)
     {
         var values = new Dictionary<string, long>(StringComparer.Ordinal)
         {
             [PaymentFeeIosdBps] = fees.PaymentFeeIosdBps,
             [PaymentFeeIoBps] = fees.PaymentFeeIoBps,
             [BookingFeeBps] = fees.BookingFeeBps,
-            [BurnShareBps] = parameters.BurnShareBps,
-            [MinimumStakeIo] = parameters.MinimumStakeIo,
-            [SlashShareBps] = parameters.SlashShareBps,
+            [BurnShareBps] = burn.BaseShareBps,
+            [MinimumStakeIo] = Whole(MinimumStakeIo, staking.MinimumPerGpuIo),
+            [SlashShareBps] = staking.SlashBps,
             [WeightPrice] = Bps(weights.Price),
             [WeightTier] = Bps(weights.Tier),
             [WeightReputation] = Bps(weights.Reputation),
             [WeightRegion] = Bps(weights.Region),
             [WeightLoad] = Bps(weights.Load),
-            [RewardLow] = parameters.RewardWeightLowBps,
-            [RewardMedium] = parameters.RewardWeightMediumBps,
-            [RewardHigh] = parameters.RewardWeightHighBps,
-            [RewardUltra] = parameters.RewardWeightUltraBps,
+            [RewardLow] = Whole(RewardLow, rewards.WeightLow * 10_000),
+            [RewardMedium] = Whole(RewardMedium, rewards.WeightMedium * 10_000),
+            [RewardHigh] = Whole(RewardHigh, rewards.WeightHigh * 10_000),
+            [RewardUltra] = Whole(RewardUltra, rewards.WeightUltra * 10_000),
+            [RewardStakeBonusBps] = rewards.StakeBonusBps,
         };
         foreach (var (name, value) in values)
         {
             if (Check(name, value, values) is { } problem)
             {
-                throw new InvalidOperationException($"Default of {problem}");
+                throw new InvalidOperationException($"Default of {problem} The default comes from {ByName[name].DefaultKey}.");
             }
         }
 
         return values.ToImmutableDictionary(StringComparer.Ordinal);
     }
+
+    /// <summary>The defaults of configuration's own defaults (every options class as constructed): tools and tests.</summary>
+    public static ImmutableDictionary<string, long> Defaults(FeeOptions fees) =>
+        Defaults(fees, new ScoreWeights(), new StakingOptions(), new BurnOptions(), new RewardOptions());
 
     /// <summary>
     /// Null when <paramref name="name"/> may take <paramref name="value"/> given the other current values;
@@ -165,6 +184,7 @@ public static class ParameterCatalog
             {
                 LowBps = Int(RewardLow), MediumBps = Int(RewardMedium), HighBps = Int(RewardHigh), UltraBps = Int(RewardUltra),
             },
+            StakeBonusBps = Int(RewardStakeBonusBps),
             Values = [.. All.Select(d => new ParameterValue
             {
                 Name = d.Name, Value = values[d.Name], Default = defaults[d.Name], Min = d.Min, Max = d.Max,
@@ -191,9 +211,25 @@ public static class ParameterCatalog
         Load = parameters.Placement.LoadBps / 10_000.0,
     };
 
+    /// <summary>The reward tier weights of <paramref name="parameters"/> as the pool shards weigh uptime (basis points of one).</summary>
+    public static TierWeights RewardWeights(this NetworkParameters parameters) => new()
+    {
+        Low = parameters.RewardTiers.LowBps,
+        Medium = parameters.RewardTiers.MediumBps,
+        High = parameters.RewardTiers.HighBps,
+        Ultra = parameters.RewardTiers.UltraBps,
+    };
+
     /// <summary>The current values by name.</summary>
     public static ImmutableDictionary<string, long> ByNames(this NetworkParameters parameters) =>
         parameters.Values.ToImmutableDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
 
     private static long Bps(double weight) => (long)Math.Round(weight * 10_000, MidpointRounding.AwayFromZero);
+
+    /// <summary><paramref name="value"/> as a whole number; throws, naming the key, when it has a fraction or no long holds it.</summary>
+    private static long Whole(string name, decimal value) =>
+        decimal.Truncate(value) == value && value is >= long.MinValue and <= long.MaxValue
+            ? (long)value
+            : throw new InvalidOperationException(
+                $"{ByName[name].DefaultKey} is the default of {name} and must make it a whole number ({value} is not).");
 }

@@ -1,5 +1,8 @@
+using Fabric.Buyback;
 using Fabric.Clusters;
 using Fabric.Ledger;
+using Fabric.Rewards;
+using Fabric.Staking;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +17,9 @@ public sealed partial class ParametersGrain(
     LedgerStore store,
     IOptions<FeeOptions> fees,
     IOptions<RentalOptions> rental,
-    IOptions<ParameterOptions> defaults,
+    IOptions<StakingOptions> staking,
+    IOptions<BurnOptions> burn,
+    IOptions<RewardOptions> rewards,
     ILogger<ParametersGrain> logger) : Grain, IParametersGrain
 {
     private ParameterHistory? _history;
@@ -40,7 +45,7 @@ public sealed partial class ParametersGrain(
     }
 
     private async Task<ParameterHistory> ReadAsync() =>
-        new(ParameterCatalog.Defaults(fees.Value, rental.Value.Weights, defaults.Value),
+        new(ParameterCatalog.Defaults(fees.Value, rental.Value.Weights, staking.Value, burn.Value, rewards.Value),
             ParameterHistory.Parse(await store.ReadParameterEventsAsync()));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Parameter {Name} = {Value} recorded as ledger event #{Sequence} (duplicate: {Duplicate})")]

@@ -31,13 +31,15 @@ public sealed partial class LedgerGrain(
     IOptions<NetworkOptions> network,
     IOptions<FeeOptions> fees,
     IOptions<RentalOptions> rental,
-    IOptions<ParameterOptions> parameterDefaults,
+    IOptions<Staking.StakingOptions> staking,
+    IOptions<Buyback.BurnOptions> burn,
+    IOptions<Rewards.RewardOptions> rewards,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     ILogger<LedgerGrain> logger) : Grain, ILedgerGrain
 {
     private readonly SignedRequestGate _gate = new(network.Value, time);
     private readonly ImmutableDictionary<string, long> _defaults =
-        ParameterCatalog.Defaults(fees.Value, rental.Value.Weights, parameterDefaults.Value);
+        ParameterCatalog.Defaults(fees.Value, rental.Value.Weights, staking.Value, burn.Value, rewards.Value);
     private ParameterHistory? _parameters;
 
     /// <summary>Most commands written in one transaction.</summary>

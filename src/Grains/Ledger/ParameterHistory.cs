@@ -31,7 +31,7 @@ public sealed class ParameterHistory
 
     /// <summary>Fixed fees and default everything else: for planners outside a silo (tools, tests).</summary>
     public static ParameterHistory FromFees(FeeOptions fees) =>
-        new(ParameterCatalog.Defaults(fees, new Clusters.ScoreWeights(), new ParameterOptions()), []);
+        new(ParameterCatalog.Defaults(fees), []);
 
     /// <summary>Reads recorded parameter events back into changes, skipping any whose memo does not parse.</summary>
     public static IEnumerable<ParameterChange> Parse(IEnumerable<(long Sequence, string Memo)> events)

@@ -14,9 +14,10 @@ public interface IStakeReader
 {
     /// <summary>
     /// The bonus in basis points (0 to 100,000) of each device among <paramref name="deviceIds"/> that was staked in
-    /// the hour starting at <paramref name="hourStart"/>; devices left out have no bonus.
+    /// the hour starting at <paramref name="hourStart"/>; devices left out have no bonus. <paramref name="stakeBonusBps"/>
+    /// is the network's bonus for a staked device (the live "reward-stake-bonus-bps" parameter).
     /// </summary>
-    Task<IReadOnlyDictionary<string, int>> BonusBpsAsync(DateTimeOffset hourStart, IReadOnlyCollection<string> deviceIds);
+    Task<IReadOnlyDictionary<string, int>> BonusBpsAsync(DateTimeOffset hourStart, IReadOnlyCollection<string> deviceIds, int stakeBonusBps);
 }
 
 /// <summary>No staking yet: no device has a bonus.</summary>
@@ -24,7 +25,7 @@ public sealed class NoStakeReader : IStakeReader
 {
     private static readonly IReadOnlyDictionary<string, int> None = new Dictionary<string, int>();
 
-    public Task<IReadOnlyDictionary<string, int>> BonusBpsAsync(DateTimeOffset hourStart, IReadOnlyCollection<string> deviceIds) =>
+    public Task<IReadOnlyDictionary<string, int>> BonusBpsAsync(DateTimeOffset hourStart, IReadOnlyCollection<string> deviceIds, int stakeBonusBps) =>
         Task.FromResult(None);
 }
 

@@ -1,5 +1,6 @@
 using Fabric.Devices;
 using Fabric.Economy;
+using Fabric.Governance;
 using Fabric.Ledger;
 using Fabric.Money;
 using Fabric.Persistence;
@@ -12,7 +13,9 @@ namespace Fabric.Rewards;
 
 /// <summary>
 /// Mints each closed hour's issuance to device owners, once per epoch (hour), in proportion to verified uptime × tier
-/// weight × (1 + staking bonus).
+/// weight × (1 + staking bonus). The tier weights and the staking bonus are live network parameters, read from
+/// <see cref="IParametersGrain"/> once per epoch when it is planned (the values in force then, a few minutes after the
+/// hour closed); the stored plan keeps them through retries.
 /// </summary>
 /// <remarks>
 /// <para><b>Exactly once.</b> For epoch e: (1) if the reward tables hold no plan for e, read the hour's uptime from every
@@ -219,13 +222,14 @@ public sealed partial class RewardGrain(
 
     private async Task<RewardEpoch> PlanAsync(long epoch, DateTimeOffset hourStart, DateTimeOffset now)
     {
-        var weights = options.Value.Weights;
+        var parameters = await GrainFactory.GetGrain<IParametersGrain>(IParametersGrain.NetworkKey).GetAsync();
+        var weights = parameters.RewardWeights();
         var shards = await Task.WhenAll(Enumerable.Range(0, pool.Value.Shards)
             .Select(i => GrainFactory.GetGrain<IPoolShardGrain>(i).UptimeAsync(hourStart, weights)));
         var devices = shards.SelectMany(s => s.Devices).ToList();
         var bonuses = devices.Count == 0
             ? new Dictionary<string, int>()
-            : await stakes.BonusBpsAsync(hourStart, [.. devices.Select(d => d.DeviceId)]);
+            : await stakes.BonusBpsAsync(hourStart, [.. devices.Select(d => d.DeviceId)], parameters.StakeBonusBps);
         var split = RewardSplit.Split(schedule.Issuance(epoch), options.Value.GpuPoolBps, devices, bonuses);
         if (split.Distributed > split.Issuance || state.State.Minted + split.Distributed > schedule.Budget)
         {

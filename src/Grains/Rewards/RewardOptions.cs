@@ -1,23 +1,26 @@
-using Fabric.Devices;
-
 namespace Fabric.Rewards;
 
 /// <summary>
 /// How each hour's issuance is shared, bound from "Fabric:Rewards". Defaults and their sources are in the README
-/// (Configuration): the GPU/CPU split is the network's published tokenomics; the tier weights are Fabric's own.
+/// (Configuration): the GPU/CPU split is the network's published tokenomics; the tier weights are Fabric's own. The
+/// tier weights and <see cref="StakeBonusBps"/> are only the defaults of governable parameters ("reward-weight-*-bps",
+/// "reward-stake-bonus-bps"): the reward grain reads the live values from <c>IParametersGrain</c>, never these.
 /// </summary>
 public sealed class RewardOptions
 {
     public const string Section = "Fabric:Rewards";
 
-    /// <summary>Weight of an uptime second at each verified tier (Unverified earns nothing).</summary>
-    public int WeightLow { get; set; } = 1;
+    /// <summary>
+    /// Weight of an uptime second at each verified tier (Unverified earns nothing), 0 to 10 in steps of 0.0001: the
+    /// default of "reward-weight-low-bps" (and medium, high, ultra) is the weight × 10,000.
+    /// </summary>
+    public decimal WeightLow { get; set; } = 1;
 
-    public int WeightMedium { get; set; } = 2;
+    public decimal WeightMedium { get; set; } = 2;
 
-    public int WeightHigh { get; set; } = 3;
+    public decimal WeightHigh { get; set; } = 3;
 
-    public int WeightUltra { get; set; } = 4;
+    public decimal WeightUltra { get; set; } = 4;
 
     /// <summary>
     /// The GPU suppliers' share of each hour's issuance, in basis points (9,500 = 95%); the rest is the CPU pool, which
@@ -25,7 +28,10 @@ public sealed class RewardOptions
     /// </summary>
     public int GpuPoolBps { get; set; } = 9_500;
 
-    /// <summary>Extra share of a staked device's uptime, in basis points (2,500 = +25%); Fabric's own default.</summary>
+    /// <summary>
+    /// Extra share of a staked device's uptime, in basis points (2,500 = +25%); Fabric's own default, and the default of
+    /// the governable "reward-stake-bonus-bps".
+    /// </summary>
     public int StakeBonusBps { get; set; } = 2_500;
 
     /// <summary>An hour is distributed this long after it closes, so heartbeats that end it have landed.</summary>
@@ -40,9 +46,6 @@ public sealed class RewardOptions
     /// <summary>Hours of per-device shares kept for <c>device earnings</c> (totals per device are kept for ever).</summary>
     public int DeviceHistoryHours { get; set; } = 48;
 
-    /// <summary>The tier weights as sent to the pool shards.</summary>
-    public TierWeights Weights => new() { Low = WeightLow, Medium = WeightMedium, High = WeightHigh, Ultra = WeightUltra };
-
     /// <summary>Every problem with the settings, one sentence each, naming the key.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -54,9 +57,9 @@ public sealed class RewardOptions
 
         foreach (var (name, weight) in new[] { ("WeightLow", WeightLow), ("WeightMedium", WeightMedium), ("WeightHigh", WeightHigh), ("WeightUltra", WeightUltra) })
         {
-            if (weight is < 0 or > 1_000_000)
+            if (weight is < 0 or > 10 || decimal.Truncate(weight * 10_000) != weight * 10_000)
             {
-                problems.Add($"{Section}:{name} {weight} must be between 0 and 1000000.");
+                problems.Add($"{Section}:{name} {weight} must be between 0 and 10 in steps of 0.0001 (the default of a reward weight parameter, in basis points of one).");
             }
         }
 

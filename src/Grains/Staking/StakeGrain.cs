@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Fabric.Clusters;
 using Fabric.Devices;
+using Fabric.Governance;
 using Fabric.Ledger;
 using Fabric.Money;
 using Fabric.Persistence;
@@ -20,6 +21,8 @@ namespace Fabric.Staking;
 /// burned supply in one ledger "slash" event whose operation id is "slash/DEVICE/FAULT", so the same fault again is a
 /// no-op here and in the ledger. Device facts come from <see cref="IDeviceGrain.PeekAsync"/>, which interleaves, and
 /// the renter from the cluster's escrow hold in the ledger: this grain never waits on a grain that may wait on it.
+/// The minimum stake per GPU and the slash share are live network parameters, read from <see cref="IParametersGrain"/>
+/// once per operation (which calls no other grain); the rest of <see cref="StakingOptions"/> is configuration.
 /// </summary>
 public sealed partial class StakeGrain(
     [PersistentState("stake", "fabric")] IPersistentState<StakeState> state,
@@ -34,6 +37,8 @@ public sealed partial class StakeGrain(
     private string DeviceId => this.GetPrimaryKeyString();
 
     private ILedgerGrain Ledger => GrainFactory.GetGrain<ILedgerGrain>(ILedgerGrain.NetworkKey);
+
+    private Task<NetworkParameters> ParametersAsync() => GrainFactory.GetGrain<IParametersGrain>(IParametersGrain.NetworkKey).GetAsync();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -69,10 +74,11 @@ public sealed partial class StakeGrain(
         Require(state.State.Owner is null || state.State.Owner == device.Owner || state.State.Holds.IsEmpty,
             $"The stake on '{DeviceId}' belongs to {state.State.Owner}.");
 
+        var parameters = await ParametersAsync();
         switch (verified.Operation)
         {
             case StakingOperations.Add:
-                await AddAsync(device, verified);
+                await AddAsync(device, verified, parameters);
                 break;
             case StakingOperations.Unstake:
                 await UnstakeAsync(device, verified);
@@ -82,13 +88,13 @@ public sealed partial class StakeGrain(
                 break;
         }
 
-        return Details(device);
+        return Details(device, parameters);
     }
 
     public async Task<StakeDetails> GetAsync()
     {
         await FinishPendingAsync();
-        return Details(await DeviceAsync());
+        return Details(await DeviceAsync(), await ParametersAsync());
     }
 
     public async Task SlashAsync(StakeFault fault)
@@ -104,7 +110,8 @@ public sealed partial class StakeGrain(
         var settings = options.Value;
         // A stake being withdrawn (holds partly released before a crash) is no longer slashable.
         var staked = state.State.Withdrawing ? 0 : state.State.Holds.Sum(h => h.Left);
-        var amount = StakeRules.Share(staked, settings.SlashBps);
+        // The share in force now (governance changes it); the planned slash keeps its amount through a retry.
+        var amount = StakeRules.Share(staked, (await ParametersAsync()).SlashShareBps);
         var renter = settings.SlashTo == SlashDestination.Renter && fault.ClusterId.Length > 0 ? await RenterOfAsync(fault.ClusterId) : "";
         var operationId = amount > 0 ? $"slash/{DeviceId}/{fault.FaultId}" : "";
         var (slices, _) = StakeRules.Take(state.State.Holds, amount);
@@ -114,14 +121,14 @@ public sealed partial class StakeGrain(
         await FinishPendingAsync();
     }
 
-    private async Task AddAsync(DeviceDetails device, SignedRequest verified)
+    private async Task AddAsync(DeviceDetails device, SignedRequest verified, NetworkParameters parameters)
     {
         var payload = SignedRequestGate.Decode(verified, p => StakePayload.Decode(p.Span));
         Require(payload.Amount > 0, $"A stake must be positive (got {payload.Amount} IO base units).");
         Require(device.Status != DeviceStatus.Removed, $"Device '{DeviceId}' was removed.");
         Require(state.State.UnstakedAt is null,
             $"The stake on '{DeviceId}' is cooling down until {state.State.WithdrawableAt:u}; withdraw it before staking again.");
-        var minimum = options.Value.MinimumStake(device.Spec.Model, 1);
+        var minimum = options.Value.MinimumStake(device.Spec.Model, 1, parameters.MinimumStakeIo);
         var staked = state.State.Holds.Sum(h => h.Left);
         Require(staked + payload.Amount >= minimum,
             $"A stake of {Io(payload.Amount)} IO leaves '{DeviceId}' at {Io(staked + payload.Amount)} IO, below the minimum of {Io(minimum)} IO for a {device.Spec.Model}.");
@@ -242,11 +249,11 @@ public sealed partial class StakeGrain(
     private static void RequireNotRented(DeviceDetails device, string what) =>
         Require(device.Status != DeviceStatus.Busy, $"Device '{device.Id}' is rented (Busy); {what} when it is idle.");
 
-    private StakeDetails Details(DeviceDetails? device)
+    private StakeDetails Details(DeviceDetails? device, NetworkParameters parameters)
     {
         var s = state.State;
         var held = s.Holds.Sum(h => h.Left);
-        var minimum = device is null ? 0 : options.Value.MinimumStake(device.Spec.Model, 1);
+        var minimum = device is null ? 0 : options.Value.MinimumStake(device.Spec.Model, 1, parameters.MinimumStakeIo);
         var active = s.UnstakedAt is null ? held : 0;
         return new StakeDetails
         {

@@ -13,15 +13,20 @@ public enum SlashDestination
 }
 
 /// <summary>
-/// Staking and slashing, bound from "Fabric:Staking" (governance will change them live: grains read them per call).
-/// Defaults from shared/tokenomics.md: minimum stake 200 IO × max(1, hardware multiplier) × GPUs, the multipliers
-/// table, a 14-day unstake cooldown; the slash share is Fabric's own (the source names offences, not a rate).
+/// Staking and slashing, bound from "Fabric:Staking". Defaults from shared/tokenomics.md: minimum stake 200 IO ×
+/// max(1, hardware multiplier) × GPUs, the multipliers table, a 14-day unstake cooldown; the slash share is Fabric's
+/// own (the source names offences, not a rate). <see cref="MinimumPerGpuIo"/> and <see cref="SlashBps"/> are only the
+/// defaults of the governable parameters "minimum-stake-io" and "slash-share-bps": the stake grain reads the live
+/// values from <c>IParametersGrain</c>, never these. The other settings are read per call.
 /// </summary>
 public sealed class StakingOptions
 {
     public const string Section = "Fabric:Staking";
 
-    /// <summary>Whole IO per GPU before the hardware multiplier: 200 (tokenomics: "minimum stake").</summary>
+    /// <summary>
+    /// Whole IO per GPU before the hardware multiplier: 200 (tokenomics: "minimum stake"). The default of the governable
+    /// "minimum-stake-io", so a whole number of IO within its bounds (0 to 1,000,000).
+    /// </summary>
     public decimal MinimumPerGpuIo { get; set; } = 200m;
 
     /// <summary>
@@ -43,7 +48,10 @@ public sealed class StakingOptions
     /// <summary>From "stake.unstake" until "stake.withdraw" is allowed: 14 days (tokenomics).</summary>
     public TimeSpan Cooldown { get; set; } = TimeSpan.FromDays(14);
 
-    /// <summary>Share of the device's stake (active + cooling down) taken per fault, in basis points: 1000 = 10%.</summary>
+    /// <summary>
+    /// Share of the device's stake (active + cooling down) taken per fault, in basis points: 1000 = 10%. The default of
+    /// the governable "slash-share-bps".
+    /// </summary>
     public int SlashBps { get; set; } = 1000;
 
     /// <summary>
@@ -58,10 +66,13 @@ public sealed class StakingOptions
     /// <summary>The multiplier of <paramref name="model"/>.</summary>
     public decimal MultiplierOf(string model) => HardwareMultipliers.TryGetValue(model, out var m) ? m : DefaultMultiplier;
 
-    /// <summary>Minimum stake of a device with <paramref name="gpus"/> GPUs of <paramref name="model"/>, in IO base units.</summary>
-    public long MinimumStake(string model, int gpus)
+    /// <summary>
+    /// Minimum stake of a device with <paramref name="gpus"/> GPUs of <paramref name="model"/>, in IO base units, when the
+    /// minimum per GPU is <paramref name="perGpuIo"/> whole IO (the live "minimum-stake-io").
+    /// </summary>
+    public long MinimumStake(string model, int gpus, long perGpuIo)
     {
-        var wholeIo = MinimumPerGpuIo * Math.Max(1m, MultiplierOf(model)) * Math.Max(1, gpus);
+        var wholeIo = perGpuIo * Math.Max(1m, MultiplierOf(model)) * Math.Max(1, gpus);
         // Base units: 10^8 per IO; a multiplier with more decimals than that rounds up (never below the rule).
         return (long)decimal.Ceiling(wholeIo * Token.IO.UnitsPerToken());
     }
@@ -70,9 +81,9 @@ public sealed class StakingOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (MinimumPerGpuIo is < 0 or > 1_000_000_000m)
+        if (MinimumPerGpuIo is < 0 or > 1_000_000m || decimal.Truncate(MinimumPerGpuIo) != MinimumPerGpuIo)
         {
-            problems.Add("Fabric:Staking:MinimumPerGpuIo must be between 0 and 1,000,000,000 IO.");
+            problems.Add($"Fabric:Staking:MinimumPerGpuIo {MinimumPerGpuIo} must be a whole number of IO between 0 and 1,000,000 (the bounds of minimum-stake-io).");
         }
 
         if (DefaultMultiplier < 0 || HardwareMultipliers.Values.Any(m => m is < 0 or > 10_000m))

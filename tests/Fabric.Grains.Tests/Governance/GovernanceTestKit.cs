@@ -40,6 +40,29 @@ public sealed class GovernanceTestKit(ClusterFixture fixture)
         return await Ledger.FundedAsync(io: Math.Max(Io(200_000), (supply.Minted - supply.Burned) / 9));
     }
 
+    /// <summary>
+    /// Changes <paramref name="parameter"/> to <paramref name="value"/> through governance (a whale's proposal, its vote,
+    /// the voting period and the delay: the clock moves five days), runs <paramref name="body"/>, then changes it back
+    /// the same way: other tests of the collection expect the defaults.
+    /// </summary>
+    public async Task WithParameterAsync(string parameter, long value, Func<Task> body)
+    {
+        var before = (await Parameters.GetAsync()).ByNames()[parameter];
+        var whale = await WhaleAsync();
+        var changed = await PassAndExecuteAsync(whale, parameter, value);
+        Assert.Equal(ProposalStatus.Executed, changed.Status);
+        Assert.Equal(value, (await Parameters.GetAsync()).ByNames()[parameter]);
+        try
+        {
+            await body();
+        }
+        finally
+        {
+            var restored = await PassAndExecuteAsync(whale, parameter, before);
+            Assert.Equal(ProposalStatus.Executed, restored.Status);
+        }
+    }
+
     /// <summary>Takes a proposal through a yes vote of <paramref name="whale"/>, the voting period and the delay, then ticks.</summary>
     public async Task<ProposalDetails> PassAndExecuteAsync(Keypair whale, string parameter, long value)
     {

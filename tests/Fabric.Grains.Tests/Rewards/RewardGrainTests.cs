@@ -1,11 +1,14 @@
 using Fabric.Devices;
 using Fabric.Economy;
+using Fabric.Governance;
 using Fabric.Ledger;
 using Fabric.Money;
 using Fabric.Rewards;
 using Fabric.Tests.Devices;
+using Fabric.Tests.Governance;
 using Fabric.Tests.Ledger;
 using Fabric.Tests.Pool;
+using Fabric.Tests.Staking;
 using Fabric.Wallet;
 
 namespace Fabric.Tests.Rewards;
@@ -22,6 +25,7 @@ public sealed class RewardGrainTests(ClusterFixture fixture)
 
     private readonly DeviceTestKit _devices = new(fixture);
     private readonly LedgerTestKit _ledger = new(fixture);
+    private readonly GovernanceTestKit _governance = new(fixture);
 
     private static DateTimeOffset Now => ClusterFixture.Clock.GetUtcNow();
 
@@ -85,11 +89,13 @@ public sealed class RewardGrainTests(ClusterFixture fixture)
         Assert.InRange(earnings[0].Seconds, 3_540, 3_600);
         Assert.InRange(earnings[1].Seconds, 1_740, 1_800);
         Assert.InRange(earnings[2].Seconds, 840, 900);
-        // Simulated devices verify at tier Low (weight 1); every share is its exact share of the pool, rounded down or up.
+        // Simulated devices verify at tier Low (weight 1 = 10,000 bps); every share is its exact share of the pool, rounded down or up.
+        var lowBps = (await _governance.Parameters.GetAsync()).RewardTiers.LowBps;
+        Assert.Equal(10_000, lowBps);
         Int128 total = earnings.Sum(e => e.WeightedSeconds);
         foreach (var e in earnings)
         {
-            Assert.Equal((long)e.Seconds * ClusterFixture.Rewards.WeightLow, e.WeightedSeconds);
+            Assert.Equal((long)e.Seconds * lowBps, e.WeightedSeconds);
             var floor = (long)((Int128)epoch.GpuPool * e.WeightedSeconds / total);
             Assert.InRange(e.Amount, floor, floor + 1);
         }
@@ -192,6 +198,53 @@ public sealed class RewardGrainTests(ClusterFixture fixture)
         Assert.Equal((minted, epochs.Sum(e => e.Issuance) - minted, start + 33), (status.Minted, status.Undistributed, status.NextEpoch));
         Assert.Equal(Schedule.Between(start, start + 33), status.Minted + status.Undistributed);
         await AssertLedgerVerifiesAsync();
+    }
+
+    [Fact]
+    public async Task A_tier_weight_changed_by_governance_changes_what_that_tier_earns()
+    {
+        await _governance.WithParameterAsync(ParameterCatalog.RewardLow, 0, async () =>
+        {
+            var (stream, hour) = await FreshHourAsync();
+            var a = await OnlineAsync();
+            await BeatUntilAsync(hour.AddHours(1), a);
+            AfterClose(hour);
+
+            var epoch = Assert.Single(await Relay().RunDueAsync(stream));
+
+            // Simulated devices verify at Low: weighed at zero, a full hour of uptime earns nothing and nothing is minted.
+            AssertPools(epoch, hour);
+            Assert.Equal((0L, 0, epoch.Issuance), (epoch.Distributed, epoch.Devices, epoch.Undistributed));
+            Assert.Equal((0L, 0L), await _ledger.BalanceAsync(a.Owner, Token.IO));
+            Assert.Empty(await RewardEventsAsync(stream));
+        });
+    }
+
+    [Fact]
+    public async Task A_stake_bonus_changed_by_governance_changes_the_staked_devices_share()
+    {
+        var staking = new StakingTestKit(fixture);
+        await _governance.WithParameterAsync(ParameterCatalog.RewardStakeBonusBps, 10_000, async () =>
+        {
+            var (stream, hour) = await FreshHourAsync();
+            var (a, b) = (await OnlineAsync(), await OnlineAsync());
+            await staking.MintAsync(a.Owner.Address, Token.IO, 250 * StakingTestKit.Io);
+            await staking.Stake(a.Id).SubmitAsync(StakingTestKit.Add(a.Owner, a.Id, 250 * StakingTestKit.Io));
+            await BeatUntilAsync(hour.AddHours(1), a, b);
+            AfterClose(hour);
+
+            var epoch = Assert.Single(await Relay().RunDueAsync(stream));
+
+            var staked = Assert.Single((await Stream(stream).DeviceEarningsAsync(a.Id, 10)).Recent);
+            var unstaked = Assert.Single((await Stream(stream).DeviceEarningsAsync(b.Id, 10)).Recent);
+            Assert.Equal((10_000, 0), (staked.BonusBps, unstaked.BonusBps));
+            // +100% instead of the default +25%: the staked device's weighted uptime counts twice.
+            Int128 total = ((Int128)staked.WeightedSeconds * 2) + unstaked.WeightedSeconds;
+            var floor = (long)((Int128)epoch.GpuPool * staked.WeightedSeconds * 2 / total);
+            Assert.InRange(staked.Amount, floor, floor + 1);
+            Assert.Equal(epoch.GpuPool, staked.Amount + unstaked.Amount);
+            Assert.True(staked.Amount > unstaked.Amount * 19 / 10, $"{staked.Amount} vs {unstaked.Amount}");
+        });
     }
 
     private static void AssertPools(RewardEpoch epoch, DateTimeOffset hour)

@@ -1,9 +1,11 @@
 using Fabric.Clusters;
 using Fabric.Devices;
+using Fabric.Governance;
 using Fabric.Ledger;
 using Fabric.Money;
 using Fabric.Staking;
 using Fabric.Tests.Devices;
+using Fabric.Tests.Governance;
 using Fabric.Tests.Rentals;
 using Fabric.Wallet;
 
@@ -51,6 +53,25 @@ public sealed class SlashingTests(ClusterFixture fixture)
         Assert.Equal([30 * Io, 27 * Io], stake.Faults.Select(f => f.Amount));
         Assert.False(stake.MeetsMinimum); // 243 IO < 250 IO
         await _kit.BurnedIoAsync();
+    }
+
+    [Fact]
+    public async Task A_slash_share_changed_by_governance_slashes_that_share()
+    {
+        var governance = new GovernanceTestKit(fixture);
+        var (owner, id, _) = await _kit.OnlineDeviceAsync(1_000 * Io);
+        await _kit.Stake(id).SubmitAsync(StakingTestKit.Add(owner, id, 400 * Io));
+        var burnedBefore = await _kit.BurnedIoAsync();
+
+        await governance.WithParameterAsync(ParameterCatalog.SlashShareBps, 2_500,
+            () => _kit.Relay.SlashAsync(id, StakingTestKit.Fault("verify/voted-share")));
+        await _kit.Relay.SlashAsync(id, StakingTestKit.Fault("verify/default-share"));
+        var stake = await _kit.Stake(id).GetAsync();
+
+        // 25% of 400 IO under the voted share, then the default 10% of the 300 IO left.
+        Assert.Equal([100 * Io, 30 * Io], stake.Faults.Select(f => f.Amount));
+        Assert.Equal(270 * Io, stake.Active);
+        Assert.Equal(burnedBefore + 130 * Io, await _kit.BurnedIoAsync());
     }
 
     [Fact]

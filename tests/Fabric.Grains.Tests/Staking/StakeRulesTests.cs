@@ -10,13 +10,14 @@ public sealed class StakeRulesTests
     public void The_minimum_stake_is_200_io_times_the_hardware_multiplier_per_gpu()
     {
         var options = new StakingOptions();
+        var perGpu = (long)options.MinimumPerGpuIo;
 
-        Assert.Equal(16_000 * Io, options.MinimumStake("H100", 8)); // tokenomics: 8 × H100 = 16,000 IO
-        Assert.Equal(2_400 * Io, options.MinimumStake("H200", 1));
-        Assert.Equal(6_000 * Io, options.MinimumStake("B200", 1));
-        Assert.Equal(1_000 * Io, options.MinimumStake("A100 80GB", 1));
-        Assert.Equal(250 * Io, options.MinimumStake("rtx 4090", 1));
-        Assert.Equal(200 * Io, options.MinimumStake("RTX 3080", 1)); // not in the table: multiplier 1
+        Assert.Equal(16_000 * Io, options.MinimumStake("H100", 8, perGpu)); // tokenomics: 8 × H100 = 16,000 IO
+        Assert.Equal(2_400 * Io, options.MinimumStake("H200", 1, perGpu));
+        Assert.Equal(6_000 * Io, options.MinimumStake("B200", 1, perGpu));
+        Assert.Equal(1_000 * Io, options.MinimumStake("A100 80GB", 1, perGpu));
+        Assert.Equal(250 * Io, options.MinimumStake("rtx 4090", 1, perGpu));
+        Assert.Equal(200 * Io, options.MinimumStake("RTX 3080", 1, perGpu)); // not in the table: multiplier 1
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Fabric.Devices;
+using Fabric.Governance;
 using Fabric.Money;
+using Fabric.Tests.Governance;
 using Fabric.Wallet;
 
 namespace Fabric.Tests.Staking;
@@ -51,6 +53,32 @@ public sealed class StakingTests(ClusterFixture fixture)
         Assert.Contains("below the minimum of 250 IO for a RTX 4090", refused.Message, StringComparison.Ordinal);
         Assert.Equal(251 * Io, topped.Active);
         Assert.Equal(2, topped.Holds.Count);
+    }
+
+    [Fact]
+    public async Task A_higher_minimum_stake_voted_by_governance_refuses_a_stake_that_passed_before()
+    {
+        var governance = new GovernanceTestKit(fixture);
+        var (owner, id, _) = await _kit.OnlineDeviceAsync(1_000 * Io);
+        var (other, otherId, _) = await _kit.OnlineDeviceAsync(1_000 * Io);
+        var passed = await _kit.Stake(id).SubmitAsync(StakingTestKit.Add(owner, id, 250 * Io));
+        Assert.True(passed.MeetsMinimum);
+
+        await governance.WithParameterAsync(ParameterCatalog.MinimumStakeIo, 300, async () =>
+        {
+            var refused = await Assert.ThrowsAsync<FabricRejectedException>(() =>
+                _kit.Stake(otherId).SubmitAsync(StakingTestKit.Add(other, otherId, 250 * Io)));
+            var earlier = await _kit.Stake(id).GetAsync();
+
+            // 300 IO × 1.25 (RTX 4090) × 1 GPU.
+            Assert.Contains("below the minimum of 375 IO for a RTX 4090", refused.Message, StringComparison.Ordinal);
+            Assert.Equal((1_000 * Io, 0), await _kit.Ledger.BalanceAsync(other, Token.IO));
+            Assert.Equal((375 * Io, false), (earlier.Minimum, earlier.MeetsMinimum));
+        });
+
+        // Back at the default, the same stake passes again.
+        var after = await _kit.Stake(otherId).SubmitAsync(StakingTestKit.Add(other, otherId, 250 * Io));
+        Assert.Equal((250 * Io, true), (after.Minimum, after.MeetsMinimum));
     }
 
     [Fact]
