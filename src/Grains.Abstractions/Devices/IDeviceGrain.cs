@@ -75,6 +75,10 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Dispatch"), SiloOnly]
     Task DispatchAsync(WorkOrder order);
 
+    /// <summary>A job's rank ended: the device no longer keeps its start order for a worker that re-attaches.</summary>
+    [Alias("ForgetOrder"), SiloOnly]
+    Task ForgetOrderAsync(string jobId, int rank);
+
     /// <summary>A renter's rating (1 to 5 stars) of a rental on this device; moves its reputation.</summary>
     [Alias("Rate"), SiloOnly]
     Task RateAsync(string clusterId, int stars);

@@ -132,6 +132,15 @@ public sealed partial class DeviceGrain
         await DeliverAsync(order);
     }
 
+    public async Task ForgetOrderAsync(string jobId, int rank)
+    {
+        var orders = state.State.Orders.RemoveAll(o => o.JobId == jobId && o.Rank == rank);
+        if (orders.Count != state.State.Orders.Count)
+        {
+            await WriteStateAsync(s => s with { Orders = orders });
+        }
+    }
+
     public async Task RateAsync(string clusterId, int stars)
     {
         if (Device is not { } device || stars is < 1 or > 5 || state.State.RatedBy.Contains(clusterId))

@@ -297,7 +297,11 @@ public sealed partial class JobGrain(
         LogEnded(logger, job.Id, status, reason);
         if (job.Attempts.Count > 0)
         {
-            await StopRanksAsync(job.Attempts[^1], except: null);
+            var last = RequireJob().Attempts[^1];
+            await StopRanksAsync(last, except: null);
+            // Ranks that exited by themselves: their devices drop the start order, so a worker that re-attaches
+            // later is not given a finished job to run again.
+            await Task.WhenAll(last.Ranks.Where(r => r.EndedAt is not null).Select(r => ForgetAsync(r.DeviceId, job.Id, r.Rank)));
         }
 
         if (tellCluster)
@@ -337,6 +341,18 @@ public sealed partial class JobGrain(
         {
             // A device that no longer serves the cluster: its rank is being re-placed or the cluster ended.
             LogDispatchFailed(logger, order.JobId, order.Rank, order.DeviceId, e.Message);
+        }
+    }
+
+    private async Task ForgetAsync(string deviceId, string jobId, int rank)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IDeviceGrain>(deviceId).ForgetOrderAsync(jobId, rank);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogDispatchFailed(logger, jobId, rank, deviceId, e.Message);
         }
     }
 

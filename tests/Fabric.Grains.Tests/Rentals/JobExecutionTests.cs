@@ -47,6 +47,11 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
         var logs = await _kit.Job(jobId).ReadLogsAsync(0, 100, TimeSpan.Zero);
         Assert.Contains(logs.Chunks, c => c.Text == "hi\n" && c.Stream == OutputSource.Stdout);
         Assert.True(logs.Complete);
+        // A worker that re-attaches later is not handed the finished job to run again.
+        foreach (var device in _devices)
+        {
+            Assert.Empty(await device.Grain.AttachWorkerAsync(device.Session, RentalTestKit.NewId("inbox"), "10.0.0.8"));
+        }
     }
 
     [Fact]
@@ -171,10 +176,13 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
         Assert.Equal(blocked.Members[0].DeviceId, Assert.Single(started.Attempts[0].Ranks).DeviceId);
     }
 
+    private List<OnlineDevice> _devices = [];
+
     private async Task<(Keypair Renter, string ClusterId, string Inbox, Guid Epoch)> RunningClusterAsync(int gpus)
     {
         var model = RentalTestKit.UniqueModel();
         var devices = await _kit.OnlineAsync(model, gpus);
+        _devices = devices;
         var inbox = RentalTestKit.NewId("inbox");
         foreach (var device in devices)
         {
