@@ -24,12 +24,16 @@ internal sealed class BenchHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private BenchHost(IHost host, NetworkOptions network, Keypair authority)
+    private BenchHost(IHost host, NetworkOptions network, Keypair authority, int gatewayPort)
     {
         _host = host;
         Network = network;
         Authority = authority;
+        GatewayPort = gatewayPort;
     }
+
+    /// <summary>Where a worker process connects.</summary>
+    public int GatewayPort { get; }
 
     public NetworkOptions Network { get; }
 
@@ -37,7 +41,7 @@ internal sealed class BenchHost : IAsyncDisposable
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<BenchHost> StartAsync(string dataDir, LogLevel logLevel)
+    public static async Task<BenchHost> StartAsync(string dataDir, LogLevel logLevel, PoolOptions? poolOptions = null)
     {
         var storage = FabricStorage.Sqlite(dataDir);
         Directory.CreateDirectory(dataDir);
@@ -51,7 +55,7 @@ internal sealed class BenchHost : IAsyncDisposable
         };
         // Devices prove themselves once, with a tiny challenge; liveness thresholds are long, as the benchmark sends
         // no heartbeats while it measures placement.
-        var pool = new PoolOptions
+        var pool = poolOptions ?? new PoolOptions
         {
             ChallengeTarget = TimeSpan.FromMilliseconds(1),
             UnhealthyAfter = TimeSpan.FromHours(1),
@@ -85,7 +89,7 @@ internal sealed class BenchHost : IAsyncDisposable
 
         var host = builder.Build();
         await host.StartAsync();
-        return new BenchHost(host, network, authority);
+        return new BenchHost(host, network, authority, gatewayPort);
     }
 
     public async ValueTask DisposeAsync()

@@ -27,6 +27,7 @@ var json = args.Contains("--json");
 if (args.Contains("--help"))
 {
     Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --submitters N --setup-concurrency N --json]");
+    Console.WriteLine("       dotnet run -c Release --project samples/PlacementBenchmark -- --jobs [--gpus N --count N --submitters N]   (end to end through one real worker process)");
     return 0;
 }
 
@@ -38,6 +39,28 @@ if ((long)singles + (long)gangs * gangSize > devicesWanted)
 
 var clock = Stopwatch.StartNew();
 void Progress(string line) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed:mm\\:ss}] {line}"));
+
+if (args.Contains("--jobs"))
+{
+    // End to end through one real worker process instead of placement.
+    var jobsDir = Path.Combine(Path.GetTempPath(), $"fabric-jobbench-{Guid.NewGuid():N}");
+    try
+    {
+        return await JobBench.RunAsync(jobsDir, Arg("--gpus", 4), Arg("--count", 3000), submitters, Progress);
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(jobsDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder.
+        }
+    }
+}
 
 var work = Path.Combine(Path.GetTempPath(), $"fabric-placebench-{Guid.NewGuid():N}");
 try
