@@ -77,7 +77,8 @@ internal sealed class BenchHost : IAsyncDisposable
         var (siloPort, gatewayPort) = FreePorts();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "fabric-bench", clusterId: "fabric-bench");
+            // The ids a fabric-worker uses by default, so a worker process can join through the gateway.
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "fabric", clusterId: "fabric");
             silo.AddMemoryGrainStorage("fabric", ob => ob.Configure<Serializer>((o, serializer) =>
             {
                 o.NumStorageGrains = 16;

@@ -32,6 +32,8 @@ internal sealed record BenchmarkOptions
                                  sqlite   Fabric's ADO.NET schema on SQLite in a temp folder, as src/Silo runs
                                  discard  diagnostic: writes succeed and are forgotten (no copy in this process)
           --log-level LEVEL    silo log level (default Error: the run registers 100,000 devices)
+          --settle S           heartbeats go on at the fleet's rate for S seconds after the idle device grains were
+                               collected, before memory is measured (default 60)
           --hold S             after the post-heartbeat memory snapshot, wait S seconds (to attach dotnet-gcdump)
           --no-call-counts     do not count grain calls by method in the silo
           --json               print the results as JSON
@@ -48,6 +50,7 @@ internal sealed record BenchmarkOptions
     public int LoadedRate { get; private init; }
     public bool Yield { get; private init; }
     public int HoldSeconds { get; private init; }
+    public int SettleSeconds { get; private init; } = 60;
     public int UtilJitter { get; private init; } = 2;
     public string Storage { get; private init; } = "memory";
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; private init; } = Microsoft.Extensions.Logging.LogLevel.Error;
@@ -81,6 +84,7 @@ internal sealed record BenchmarkOptions
                     "--loaded-seconds" => options with { LoadedSeconds = Count(0, 600) },
                     "--loaded-rate" => options with { LoadedRate = Count(1, 10_000_000) },
                     "--hold" => options with { HoldSeconds = Count(0, 3600) },
+                    "--settle" => options with { SettleSeconds = Count(0, 3600) },
                     "--yield" => options with { Yield = true },
                     "--util-jitter" => options with { UtilJitter = Count(0, 50) },
                     "--storage" => options with { Storage = StorageKind(Value()) },

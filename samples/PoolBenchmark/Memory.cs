@@ -23,6 +23,12 @@ internal sealed record MemorySnapshot(string Point, double RssMb, double GcHeapM
         }
 
         var info = GC.GetGCMemoryInfo(GCKind.Any);
+        // Where the free space is (standard error, beside the progress lines): gen0, gen1, gen2, large and pinned object heaps.
+        string[] names = ["gen0", "gen1", "gen2", "LOH", "POH"];
+        var generations = info.GenerationInfo.ToArray();
+        Console.Error.WriteLine($"  memory at '{point}': heap {info.HeapSizeBytes / Mb:0} MB, committed {info.TotalCommittedBytes / Mb:0} MB; size/free after GC, MB: "
+            + string.Join(", ", Enumerable.Range(0, Math.Min(names.Length, generations.Length))
+                .Select(g => $"{names[g]} {generations[g].SizeAfterBytes / Mb:0}/{generations[g].FragmentationAfterBytes / Mb:0}")));
         using var self = Process.GetCurrentProcess();
         return new MemorySnapshot(point, self.WorkingSet64 / Mb, info.HeapSizeBytes / Mb, (info.HeapSizeBytes - info.FragmentedBytes) / Mb,
             info.TotalCommittedBytes / Mb,

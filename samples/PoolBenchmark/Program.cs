@@ -37,6 +37,7 @@ void Progress(string line) =>
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{started.Elapsed:mm\\:ss}] {line}"));
 
 var deviceGrainsActive = 0;
+MemorySnapshot? justCollected = null; // memory when the idle device grains were just collected
 var work = Path.Combine(Path.GetTempPath(), $"fabric-poolbench-{Guid.NewGuid():N}");
 BenchSilo? silo = null;
 try
@@ -135,6 +136,16 @@ try
             }
         }
 
+        // The collector returns what the collected grains held over the next collections, not at once: measure as it
+        // was just after they went, then after the silo ran on at the fleet's rate for a while (the target: a running
+        // silo's steady state).
+        justCollected = MemorySnapshot.Take($"  grain collection just ended ({await DeviceActivationsAsync(management):N0} active)");
+        if (options.SettleSeconds > 0)
+        {
+            Progress($"  heartbeats go on for {options.SettleSeconds} s before memory is measured ...");
+            await Task.WhenAny(settle, Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), stop.Token));
+        }
+
         settled.Cancel();
         try
         {
@@ -148,7 +159,7 @@ try
     }
 
     var counts = await pool.CountsAsync();
-    memory.Add(MemorySnapshot.Take($"registered + heartbeats (target; {deviceGrainsActive:N0} device grains active)"));
+    memory.Add(MemorySnapshot.Take($"registered + heartbeats (target; {deviceGrainsActive:N0} device grains active, {options.SettleSeconds} s after collection)"));
     memory.Add(MemorySnapshot.Take("  same, after an aggressive GC", aggressive: true));
     if (options.HoldSeconds > 0)
     {
@@ -202,9 +213,15 @@ try
 
     var baseline = memory[0];
     var target = memory[3];
+    if (justCollected is not null)
+    {
+        memory.Insert(3, justCollected);
+        target = memory[4];
+    }
+
     var rssPerDevice = (target.RssMb - baseline.RssMb) * 1024 * 1024 / n;
     var heapPerDevice = (target.LiveMb - baseline.LiveMb) * 1024 * 1024 / n;
-    var heapPerPing = (memory[^1].LiveMb - memory[4].LiveMb) * 1024 * 1024 / n;
+    var heapPerPing = (memory[^1].LiveMb - memory[memory.IndexOf(target) + 1].LiveMb) * 1024 * 1024 / n;
     var ratio = heartbeats.PerSecond / pings.PerSecond;
     var targets = new List<Target>
     {

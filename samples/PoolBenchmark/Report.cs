@@ -12,10 +12,17 @@ internal sealed record MachineFacts(int Cores, string Os, string Runtime, string
 {
     public static MachineFacts Here(string storage) => new(Environment.ProcessorCount, RuntimeInformation.OSDescription,
         RuntimeInformation.FrameworkDescription,
-        $"{(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : ", concurrent")}",
+        $"{(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : ", concurrent")}"
+        + $", LOHThreshold {Setting("GCLOHThreshold", "System.GC.LOHThreshold") ?? "default"}, ConserveMemory {Setting("GCConserveMemory", "System.GC.ConserveMemory") ?? "0"}",
         storage,
         "the silo's own hosted IClusterClient in the same process (no network hop, no serialization; calls enter as client "
         + "calls); the driver holds one grain reference per device, as a worker connection would");
+
+    /// <summary>A GC setting as the runtime read it: the environment (hexadecimal) wins over runtimeconfig.json.</summary>
+    private static string? Setting(string environment, string runtimeConfig) =>
+        Environment.GetEnvironmentVariable($"DOTNET_{environment}") is { } hex
+            ? $"0x{hex} (environment)"
+            : AppContext.GetData(runtimeConfig)?.ToString();
 }
 
 /// <summary>One issue target, its figure, and whether the figure meets it.</summary>
