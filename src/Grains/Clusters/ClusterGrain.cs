@@ -34,6 +34,9 @@ public sealed partial class ClusterGrain(
     private const string ReminderName = "cluster";
     private const int CandidatesShown = 24;
 
+    /// <summary>Most recent jobs a cluster lists.</summary>
+    private const int JobsListed = 100;
+
     private readonly SignedRequestGate _gate = new(network.Value, time);
     private Task? _placing;
     private readonly TaskCompletionSource _placed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -224,9 +227,12 @@ public sealed partial class ClusterGrain(
         var cluster = RequireCluster();
         ClusterRules.Require(cluster.Renter == renter, $"Only the renter of cluster '{cluster.Id}' may run jobs on it.");
         ClusterRules.Require(!IsEnded(cluster.Status), $"Cluster '{cluster.Id}' has ended ({cluster.Status}): {cluster.Reason}.");
-        if (!cluster.Jobs.Contains(jobId))
+        if (!state.State.Active.Contains(jobId) && !cluster.Jobs.Contains(jobId))
         {
-            await state.WriteAsync(state.State with { Cluster = cluster with { Jobs = [.. cluster.Jobs, jobId] } });
+            // A long-lived cluster may run thousands of jobs: it lists the most recent and tracks only those running,
+            // so its state (written on every job) stays small.
+            var recent = cluster.Jobs.Count < JobsListed ? [.. cluster.Jobs, jobId] : cluster.Jobs.Skip(cluster.Jobs.Count - JobsListed + 1).Append(jobId).ToList();
+            await state.WriteAsync(state.State with { Cluster = cluster with { Jobs = recent }, Active = state.State.Active.Add(jobId) });
         }
 
         return Cluster!;
@@ -234,12 +240,12 @@ public sealed partial class ClusterGrain(
 
     public async Task JobEndedAsync(string jobId)
     {
-        if (Cluster is not { } cluster || state.State.EndedJobs.Contains(jobId))
+        if (Cluster is not { } cluster || !state.State.Active.Contains(jobId))
         {
             return;
         }
 
-        await state.WriteAsync(state.State with { EndedJobs = state.State.EndedJobs.Add(jobId) });
+        await state.WriteAsync(state.State with { Active = state.State.Active.Remove(jobId) });
         if (cluster.Spec.ForJob == jobId)
         {
             await EndAsync(ClusterStatus.Released, $"its job {jobId} ended", request: null);
@@ -742,8 +748,7 @@ public sealed partial class ClusterGrain(
         });
     }
 
-    private List<string> ActiveJobs() =>
-        Cluster is { } cluster ? [.. cluster.Jobs.Where(j => !state.State.EndedJobs.Contains(j))] : [];
+    private List<string> ActiveJobs() => [.. state.State.Active];
 
     /// <summary>
     /// Tells a job without waiting for it: a job answers by calling this cluster (a job that ends tells its cluster),

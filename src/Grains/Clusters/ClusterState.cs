@@ -27,7 +27,8 @@ public sealed record ClusterState
     /// <summary>USD per IO fixed at deploy, so an IO payer's bill does not move with the price afterwards.</summary>
     [Id(6)] public decimal IoPriceUsd { get; init; }
     [Id(7)] public PlacementReport? Report { get; init; }
-    [Id(8)] public ImmutableList<string> EndedJobs { get; init; } = [];
+    /// <summary>Jobs of this cluster that have not ended (the details list only the most recent jobs).</summary>
+    [Id(13)] public ImmutableHashSet<string> Active { get; init; } = ImmutableHashSet<string>.Empty;
 
     /// <summary>True once an ended cluster closed its holds and freed its devices.</summary>
     [Id(9)] public bool Closed { get; init; }
