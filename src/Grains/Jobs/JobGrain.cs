@@ -151,18 +151,16 @@ public sealed partial class JobGrain(
         job = job with { Attempts = attempts, UpdatedAt = now };
         if (report.Event == RankEvent.StartFailed)
         {
-            await SaveAsync(job);
-            await EndAsync(JobStatus.Failed, $"rank {report.Rank} could not start: {report.Message}", exitCode: null);
+            await EndAsync(JobStatus.Failed, $"rank {report.Rank} could not start: {report.Message}", exitCode: null, updated: job);
         }
         else if (report.Event == RankEvent.Exited && report.ExitCode != 0)
         {
-            await SaveAsync(job);
-            await EndAsync(JobStatus.Failed, $"rank {report.Rank} exited with code {report.ExitCode}", report.ExitCode);
+            await EndAsync(JobStatus.Failed, $"rank {report.Rank} exited with code {report.ExitCode}", report.ExitCode, updated: job);
         }
         else if (ranks.All(r => r.EndedAt is not null))
         {
-            await SaveAsync(job);
-            await EndAsync(JobStatus.Succeeded, "every rank exited with code 0", 0);
+            // One write for the last exit and the end.
+            await EndAsync(JobStatus.Succeeded, "every rank exited with code 0", 0, updated: job);
         }
         else if (job.Status == JobStatus.Starting && ranks.All(r => r.StartedAt is not null))
         {
@@ -286,13 +284,16 @@ public sealed partial class JobGrain(
         })));
     }
 
-    private async Task EndAsync(JobStatus status, string reason, int? exitCode, bool tellCluster = true)
+    private async Task EndAsync(JobStatus status, string reason, int? exitCode, bool tellCluster = true, JobDetails? updated = null)
     {
-        var job = RequireJob();
+        var job = updated ?? RequireJob();
         var now = time.GetUtcNow();
         await SaveAsync(job with { Status = status, Reason = reason, EndedAt = now, UpdatedAt = now, ExitCode = exitCode });
         AppendFabricLine($"job {status.ToString().ToLowerInvariant()}: {reason}");
         await FlushLogAsync();
+        // An ended job writes its log no more (late output is flushed on deactivation): no timer per finished job.
+        _logTimer?.Dispose();
+        _logTimer = null;
         _logged.TrySetResult();
         LogEnded(logger, job.Id, status, reason);
         if (job.Attempts.Count > 0)

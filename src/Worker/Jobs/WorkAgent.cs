@@ -114,10 +114,15 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
                 }
 
                 _cursor = batch.Cursor;
-                foreach (var order in batch.Orders)
+                // Ranks start side by side (a process start and its report take milliseconds each); the orders of one
+                // rank keep their order, so a stop never overtakes the start it stops.
+                await Task.WhenAll(batch.Orders.GroupBy(o => (o.JobId, o.Rank)).Select(async rank =>
                 {
-                    await ApplyAsync(order, cancellationToken);
-                }
+                    foreach (var order in rank)
+                    {
+                        await ApplyAsync(order, cancellationToken);
+                    }
+                }));
 
                 failures = 0;
             }
