@@ -39,6 +39,7 @@ public sealed partial class ClusterGrain(
 
     private readonly SignedRequestGate _gate = new(network.Value, time);
     private Task? _placing;
+    private PlacementReport? _report;
     private readonly TaskCompletionSource _placed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ClusterDetails? Cluster => state.State.Cluster;
@@ -166,7 +167,7 @@ public sealed partial class ClusterGrain(
         return Cluster;
     }
 
-    public Task<PlacementReport?> ExplainAsync() => Task.FromResult(state.State.Report);
+    public Task<PlacementReport?> ExplainAsync() => Task.FromResult(_report ?? state.State.Report);
 
     public Task<bool> TryPlaceAsync()
     {
@@ -335,11 +336,15 @@ public sealed partial class ClusterGrain(
 
         if (placed is null)
         {
-            await state.WriteAsync(state.State with
+            // A waiting cluster is tried every second: keep the latest report in memory, and write only when the
+            // reason a renter reads changes.
+            _report = report;
+            var reason = cluster.Members.Count == 0 ? $"waiting: {report!.Summary}" : $"re-placing: {report!.Summary}";
+            if (reason != Cluster!.Reason)
             {
-                Report = report,
-                Cluster = Cluster! with { Reason = cluster.Members.Count == 0 ? $"waiting: {report!.Summary}" : $"re-placing: {report!.Summary}" },
-            });
+                await state.WriteAsync(state.State with { Report = report, Cluster = Cluster! with { Reason = reason } });
+            }
+
             return false;
         }
 
@@ -366,6 +371,7 @@ public sealed partial class ClusterGrain(
         };
         await state.WriteAsync(state.State with { Cluster = next, Report = report, LastSettledAt = state.State.LastSettledAt ?? now });
         LogPlaced(logger, cluster.Id, placed.Count, attempts);
+        _report = null;
         _placed.TrySetResult();
         foreach (var job in ActiveJobs())
         {
