@@ -137,6 +137,10 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
         try
         {
             Assert.Equal(lostDevice, started.Attempts[0].Ranks[0].DeviceId);
+            // Output travels in chunks flushed every 200 ms: kill the worker only once the first attempt's line is in.
+            await Eventually.WaitAsync(() => Client.ReadLogsAsync(jobId, 0, TimeSpan.Zero),
+                page => page.Chunks.Any(c => c.Text.Contains("restart 0", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "the first attempt's output");
             await victim.KillAsync();
             var killedAt = DateTimeOffset.UtcNow;
 
