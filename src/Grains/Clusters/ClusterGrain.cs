@@ -61,7 +61,7 @@ public sealed partial class ClusterGrain(
     public async Task<ClusterDetails> DeployAsync(SignedEnvelope request)
     {
         var id = this.GetPrimaryKeyString();
-        var renter = SignerOf(request);
+        var renter = SignedRequestGate.SignerOf(request);
         var verified = _gate.Verify(request, renter);
         ClusterRules.Require(verified.Operation == RentalOperations.Deploy, $"Expected a {RentalOperations.Deploy} request, got {verified.Operation}.");
         var payload = SignedRequestGate.Decode(verified, p => ClusterDeployPayload.Decode(p.Span));
@@ -804,10 +804,6 @@ public sealed partial class ClusterGrain(
     private ClusterDetails RequireCluster() =>
         Cluster ?? throw new FabricRejectedException($"No cluster has id '{this.GetPrimaryKeyString()}'.");
 
-    private static WalletAddress SignerOf(SignedEnvelope request) =>
-        WalletAddress.TryParse(request.Signer, out var signer, out var error)
-            ? signer
-            : throw new FabricRejectedException($"The request's signer address is malformed: {error}");
 
     private sealed record Reserved(int Rank, string DeviceId, LeaseReply Lease);
 

@@ -71,7 +71,7 @@ public sealed partial class DeviceGrain(
     public async Task<DeviceDetails> RegisterAsync(SignedEnvelope request)
     {
         var id = this.GetPrimaryKeyString();
-        var signer = SignerOf(request);
+        var signer = SignedRequestGate.SignerOf(request);
         var verified = _gate.Verify(request, signer);
         RequireOperation(verified, DeviceOperations.Register);
         var payload = SignedRequestGate.Decode(verified, p => DeviceRegisterPayload.Decode(p.Span));
@@ -598,10 +598,6 @@ public sealed partial class DeviceGrain(
     private static void RequireOperation(SignedRequest request, string operation) =>
         DeviceRules.Require(request.Operation == operation, $"Expected a {operation} request, got {request.Operation}.");
 
-    private static WalletAddress SignerOf(SignedEnvelope request) =>
-        WalletAddress.TryParse(request.Signer, out var signer, out var error)
-            ? signer
-            : throw new FabricRejectedException($"The request's signer address is malformed: {error}");
 
     private static WalletAddress Owner(DeviceDetails device) => WalletAddress.Parse(device.Owner);
 

@@ -41,7 +41,7 @@ public sealed partial class JobGrain(
     public async Task<JobDetails> SubmitAsync(SignedEnvelope request)
     {
         var id = this.GetPrimaryKeyString();
-        var renter = SignerOf(request);
+        var renter = SignedRequestGate.SignerOf(request);
         var verified = _gate.Verify(request, renter);
         Require(verified.Operation == RentalOperations.Submit, $"Expected a {RentalOperations.Submit} request, got {verified.Operation}.");
         var payload = SignedRequestGate.Decode(verified, p => JobSubmitPayload.Decode(p.Span));
@@ -436,10 +436,6 @@ public sealed partial class JobGrain(
 
     private static bool IsTerminal(JobStatus status) => status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 
-    private static WalletAddress SignerOf(SignedEnvelope request) =>
-        WalletAddress.TryParse(request.Signer, out var signer, out var error)
-            ? signer
-            : throw new FabricRejectedException($"The request's signer address is malformed: {error}");
 
     private static void Require(bool condition, string message)
     {

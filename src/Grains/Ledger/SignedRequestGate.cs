@@ -10,13 +10,16 @@ namespace Fabric.Ledger;
 /// </summary>
 public sealed class SignedRequestGate(NetworkOptions network, TimeProvider time)
 {
+    /// <summary>The address that says it signed <paramref name="envelope"/> (not yet checked), or a refusal when malformed.</summary>
+    public static WalletAddress SignerOf(SignedEnvelope envelope) =>
+        WalletAddress.TryParse(envelope.Signer, out var signer, out var error)
+            ? signer
+            : throw new FabricRejectedException($"The request's signer address is malformed: {error}");
+
     /// <summary>Verifies <paramref name="envelope"/> as a request by <paramref name="expectedSigner"/>.</summary>
     public SignedRequest Verify(SignedEnvelope envelope, WalletAddress expectedSigner)
     {
-        if (!WalletAddress.TryParse(envelope.Signer, out var signer, out var error))
-        {
-            throw new FabricRejectedException($"The request's signer address is malformed: {error}");
-        }
+        var signer = SignerOf(envelope);
 
         var request = new SignedRequest
         {
