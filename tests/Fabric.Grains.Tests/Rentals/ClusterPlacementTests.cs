@@ -229,6 +229,31 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
         Assert.Equal(450_000 - 1_125, (await _kit.Ledger.BalanceAsync(spare.Owner, Token.IOSD)).Available);
     }
 
+    [Fact]
+    public async Task A_lease_never_committed_expires_and_frees_the_device_for_another_cluster()
+    {
+        var device = (await _kit.OnlineAsync(RentalTestKit.UniqueModel(), 1))[0];
+        var relay = fixture.Grains.GetGrain<IDeviceRelayGrain>(0);
+        var ttl = TimeSpan.FromSeconds(30);
+
+        var first = await relay.ReserveAsync(device.Id, "cluster-a", ttl);
+        var meanwhile = await relay.ReserveAsync(device.Id, "cluster-b", ttl);
+        var free = await fixture.Grains.GetGrain<IPoolGrain>(0).QueryAsync(new PoolQuery { Owner = device.Owner.Address.ToString(), FreeOnly = true });
+
+        Assert.True(first.Granted);
+        Assert.False(meanwhile.Granted);
+        Assert.Equal("reserved by another cluster", meanwhile.Refusal);
+        Assert.Equal(0, free.Total); // the pool stops offering a reserved device at once
+
+        ClusterFixture.Clock.Advance(ttl + TimeSpan.FromSeconds(1));
+        var second = await relay.ReserveAsync(device.Id, "cluster-b", ttl);
+
+        Assert.True(second.Granted, second.Refusal);
+        Assert.False(await relay.CommitAsync(device.Id, first.LeaseId)); // the expired lease cannot be committed
+        Assert.True(await relay.CommitAsync(device.Id, second.LeaseId));
+        Assert.Equal(DeviceStatus.Busy, (await device.Grain.GetAsync())!.Status);
+    }
+
     private async Task WaitForRunningAsync(IReadOnlyList<string> ids, int expected)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
