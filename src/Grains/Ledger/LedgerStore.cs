@@ -1,9 +1,8 @@
 using System.Data;
 using System.Data.Common;
 using Fabric.Money;
+using Fabric.Persistence;
 using Fabric.Storage;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Fabric.Ledger;
 
@@ -13,8 +12,7 @@ namespace Fabric.Ledger;
 /// </summary>
 public sealed class LedgerStore(FabricStorage storage)
 {
-    private readonly DbProviderFactory _factory =
-        storage.Kind == StorageKind.Sqlite ? SqliteFactory.Instance : NpgsqlFactory.Instance;
+    private readonly FabricDb _db = new(storage);
 
     /// <summary>Opens a write transaction (SQLite takes its write lock now: BEGIN IMMEDIATE).</summary>
     public async Task<LedgerWrite> BeginWriteAsync()
@@ -281,37 +279,10 @@ public sealed class LedgerStore(FabricStorage storage)
             accounts);
     }
 
-    internal async Task<DbConnection> OpenAsync()
-    {
-        var connection = _factory.CreateConnection()!;
-        connection.ConnectionString = storage.ConnectionString;
-        try
-        {
-            await connection.OpenAsync();
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    internal Task<DbConnection> OpenAsync() => _db.OpenAsync();
 
-    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters) =>
+        FabricDb.Command(connection, transaction, sql, parameters);
 
     private static async Task<IReadOnlyList<LedgerEvent>> ReadEventsAsync(DbConnection connection, string where, params (string, object)[] parameters)
     {

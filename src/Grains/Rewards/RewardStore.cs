@@ -1,9 +1,8 @@
 using System.Data;
 using System.Data.Common;
 using System.Globalization;
+using Fabric.Persistence;
 using Fabric.Storage;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Fabric.Rewards;
 
@@ -14,8 +13,7 @@ namespace Fabric.Rewards;
 /// </summary>
 public sealed class RewardStore(FabricStorage storage)
 {
-    private readonly DbProviderFactory _factory =
-        storage.Kind == StorageKind.Sqlite ? SqliteFactory.Instance : NpgsqlFactory.Instance;
+    private readonly FabricDb _db = new(storage);
 
     private const string EpochColumns =
         "Epoch, HourStartUnixMs, Issuance, GpuPool, CpuPool, Distributed, Devices, Owners, Complete, Status, PlannedAtUnixMs, AppliedAtUnixMs";
@@ -259,35 +257,8 @@ public sealed class RewardStore(FabricStorage storage)
         return (int)Math.Min(int.MaxValue, Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
     }
 
-    private async Task<DbConnection> OpenAsync()
-    {
-        var connection = _factory.CreateConnection()!;
-        connection.ConnectionString = storage.ConnectionString;
-        try
-        {
-            await connection.OpenAsync();
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<DbConnection> OpenAsync() => _db.OpenAsync();
 
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters) =>
+        FabricDb.Command(connection, transaction, sql, parameters);
 }
