@@ -139,3 +139,18 @@ public sealed class PingGrain : Grain, IPingGrain
 {
     public Task<int> PingAsync(int value) => Task.FromResult(value);
 }
+
+/// <summary>Signs a request as a wallet does and wraps it for a grain call.</summary>
+internal static class Envelopes
+{
+    public static SignedEnvelope Sign(Keypair signer, string networkId, string operation, byte[] payload)
+    {
+        var request = SignedRequest.Sign(signer, networkId, operation, payload, DateTimeOffset.UtcNow.AddMinutes(5));
+        return new SignedEnvelope
+        {
+            Domain = request.Domain, NetworkId = request.NetworkId, Operation = request.Operation, Payload = request.Payload.ToArray(),
+            Signer = request.Signer.ToString(), RequestId = request.RequestId, ExpiresAtUnixMs = request.ExpiresAtUnixMs,
+            Signature = request.Signature.ToArray(),
+        };
+    }
+}

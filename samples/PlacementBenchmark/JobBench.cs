@@ -152,16 +152,8 @@ internal static class JobBench
         return (count / seconds, latencies[latencies.Count / 2], latencies[Math.Min(latencies.Count - 1, (int)(latencies.Count * 0.99))], failed);
     }
 
-    private static SignedEnvelope Sign(BenchHost host, Keypair signer, string operation, byte[] payload)
-    {
-        var request = SignedRequest.Sign(signer, host.Network.Id, operation, payload, DateTimeOffset.UtcNow.AddMinutes(5));
-        return new SignedEnvelope
-        {
-            Domain = request.Domain, NetworkId = request.NetworkId, Operation = request.Operation, Payload = request.Payload.ToArray(),
-            Signer = request.Signer.ToString(), RequestId = request.RequestId, ExpiresAtUnixMs = request.ExpiresAtUnixMs,
-            Signature = request.Signature.ToArray(),
-        };
-    }
+    private static SignedEnvelope Sign(BenchHost host, Keypair signer, string operation, byte[] payload) =>
+        Envelopes.Sign(signer, host.Network.Id, operation, payload);
 
     private static string FindWorker()
     {

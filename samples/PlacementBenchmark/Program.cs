@@ -225,16 +225,7 @@ try
         return phase;
     }
 
-    SignedEnvelope Sign(Keypair signer, string operation, byte[] payload)
-    {
-        var request = SignedRequest.Sign(signer, networkId, operation, payload, DateTimeOffset.UtcNow.AddMinutes(5));
-        return new SignedEnvelope
-        {
-            Domain = request.Domain, NetworkId = request.NetworkId, Operation = request.Operation, Payload = request.Payload.ToArray(),
-            Signer = request.Signer.ToString(), RequestId = request.RequestId, ExpiresAtUnixMs = request.ExpiresAtUnixMs,
-            Signature = request.Signature.ToArray(),
-        };
-    }
+    SignedEnvelope Sign(Keypair signer, string operation, byte[] payload) => Envelopes.Sign(signer, networkId, operation, payload);
 }
 finally
 {
