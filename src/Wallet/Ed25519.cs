@@ -19,7 +19,7 @@ public static class Ed25519
     public static byte[] PublicKeyFromSeed(ReadOnlySpan<byte> secretSeed)
     {
         using var key = Import(secretSeed);
-        return key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+        return PublicKeyOf(key);
     }
 
     /// <summary>
@@ -37,13 +37,11 @@ public static class Ed25519
         return Algorithm.Verify(key!, message, signature);
     }
 
-    internal static byte[] Sign(ReadOnlySpan<byte> secretSeed, ReadOnlySpan<byte> message)
-    {
-        using var key = Import(secretSeed);
-        return Algorithm.Sign(key, message);
-    }
-
-    private static Key Import(ReadOnlySpan<byte> secretSeed)
+    /// <summary>
+    /// The seed as a signing key held in libsodium's guarded memory. Importing derives the public key, a scalar
+    /// multiplication as costly as a signature, so a keypair imports once and signs many times.
+    /// </summary>
+    internal static Key Import(ReadOnlySpan<byte> secretSeed)
     {
         if (secretSeed.Length != SecretSeedSize)
         {
@@ -52,4 +50,8 @@ public static class Ed25519
 
         return Key.Import(Algorithm, secretSeed, KeyBlobFormat.RawPrivateKey);
     }
+
+    internal static byte[] PublicKeyOf(Key key) => key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+
+    internal static byte[] Sign(Key key, ReadOnlySpan<byte> message) => Algorithm.Sign(key, message);
 }

@@ -13,10 +13,14 @@ public sealed class Keypair
 
     private readonly byte[] secretSeed;
 
+    // Imported once: deriving the public key costs as much as a signature. libsodium frees it when it is collected.
+    private readonly NSec.Cryptography.Key signingKey;
+
     private Keypair(byte[] secretSeed)
     {
         this.secretSeed = secretSeed;
-        Address = WalletAddress.FromPublicKey(Ed25519.PublicKeyFromSeed(secretSeed));
+        signingKey = Ed25519.Import(secretSeed);
+        Address = WalletAddress.FromPublicKey(Ed25519.PublicKeyOf(signingKey));
     }
 
     public WalletAddress Address { get; }
@@ -96,7 +100,7 @@ public sealed class Keypair
     public byte[] PublicKey => Address.ToPublicKey();
 
     /// <summary>The 64-byte ed25519 signature of <paramref name="message"/>.</summary>
-    public byte[] Sign(ReadOnlySpan<byte> message) => Ed25519.Sign(secretSeed, message);
+    public byte[] Sign(ReadOnlySpan<byte> message) => Ed25519.Sign(signingKey, message);
 
     /// <summary>A copy of the 32-byte secret seed. Handle as a secret.</summary>
     public byte[] ExportSecretSeed() => (byte[])secretSeed.Clone();
