@@ -41,6 +41,15 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("RankLost"), SiloOnly]
     Task RankLostAsync(int rank, string reason);
 
+    /// <summary>
+    /// The start order of <paramref name="rank"/> in the current attempt while it may still run on
+    /// <paramref name="deviceId"/>; null once it ended or moved. Devices keep only which orders they hold and ask for
+    /// the rest when a worker re-attaches or a rental ends. It reads state only, so it interleaves with a call that
+    /// waits on that device.
+    /// </summary>
+    [Alias("OrderFor"), SiloOnly, Orleans.Concurrency.AlwaysInterleave]
+    Task<WorkOrder?> OrderForAsync(string deviceId, int rank);
+
     /// <summary>The cluster ended (released, expired, failed): a job still going ends with it.</summary>
     [Alias("ClusterEnded"), SiloOnly]
     Task ClusterEndedAsync(string reason);

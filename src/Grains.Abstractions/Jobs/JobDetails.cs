@@ -26,6 +26,9 @@ public sealed record JobAttempt
 
     /// <summary>Why this attempt began (first run, device lost and rank re-placed).</summary>
     [Id(3)] public required string Reason { get; init; }
+
+    /// <summary>Where rank 0's worker is reached (FABRIC_MASTER_ADDR of every rank).</summary>
+    [Id(4)] public string MasterAddr { get; init; } = "";
 }
 
 /// <summary>A job as readers see it.</summary>

@@ -246,7 +246,9 @@ public sealed partial class ClusterGrain(
             return;
         }
 
-        await state.WriteAsync(state.State with { Active = state.State.Active.Remove(jobId) });
+        // Not written on its own: a job that ended and is still listed after a crash only hears news it ignores, and
+        // the next write (the next job added, a settlement) drops it. A busy cluster saves a write per job.
+        state.State = state.State with { Active = state.State.Active.Remove(jobId) };
         if (cluster.Spec.ForJob == jobId)
         {
             await EndAsync(ClusterStatus.Released, $"its job {jobId} ended", request: null);

@@ -1,5 +1,6 @@
 using Fabric.Clusters;
 using Fabric.Jobs;
+using Fabric.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Fabric.Devices;
@@ -11,6 +12,9 @@ public sealed partial class DeviceGrain
     private const int WorkKept = 50;
 
     private PendingLease? _lease;
+
+    // Start orders dispatched during this activation; storage keeps only which ranks run (see DeviceOrdersState).
+    private readonly Dictionary<(string JobId, int Rank), WorkOrder> _orders = [];
     private IGrainTimer? _leaseTimer;
 
     public async Task<LeaseReply> ReserveAsync(string clusterId, int rank, TimeSpan ttl)
@@ -71,7 +75,7 @@ public sealed partial class DeviceGrain
         var work = BoundedWork(state.State.Work.Add(new WorkRecord { ClusterId = lease.ClusterId, Rank = lease.Rank, From = now }));
         ClearLease();
         await SaveAsync(device, DeviceStatus.Busy, $"rented to cluster {lease.ClusterId} (rank {lease.Rank})",
-            s => s with { Assignment = assignment, Work = work, Orders = [] });
+            s => s with { Assignment = assignment, Work = work });
         return true;
     }
 
@@ -88,18 +92,25 @@ public sealed partial class DeviceGrain
             return;
         }
 
-        var stops = state.State.Orders;
+        var stops = await CurrentOrdersAsync();
         var now = time.GetUtcNow();
         var work = state.State.Work;
         var open = work.FindLastIndex(w => w.ClusterId == clusterId && w.To is null);
         if (open >= 0)
         {
-            work = work.SetItem(open, work[open] with { To = now, Outcome = reason });
+            work = work.SetItem(open, work[open] with { To = now, Outcome = reason, Jobs = work[open].Jobs + StartedIn(clusterId) });
         }
 
         var status = device.Status == DeviceStatus.Busy ? DeviceStatus.Online : device.Status;
         await SaveAsync(device, status, $"rental by cluster {clusterId} ended: {reason}",
-            s => s with { Assignment = null, Orders = [], Work = work });
+            s => s with { Assignment = null, Work = work });
+        if (orders.State.Orders.Count > 0 || orders.State.ClusterId is not null)
+        {
+            await orders.WriteAsync(new DeviceOrdersState());
+        }
+
+        _orders.Clear();
+
         foreach (var start in stops)
         {
             await DeliverAsync(start with { Kind = WorkKind.Stop });
@@ -116,29 +127,36 @@ public sealed partial class DeviceGrain
             throw new FabricRejectedException($"Device '{this.GetPrimaryKeyString()}' is not rented to cluster {order.ClusterId}.");
         }
 
-        var orders = state.State.Orders.RemoveAll(o => o.JobId == order.JobId && o.Rank == order.Rank);
-        var work = state.State.Work;
+        var current = orders.State.Orders.RemoveAll(o => o.JobId == order.JobId && o.Rank == order.Rank);
+        var started = StartedIn(order.ClusterId);
         if (order.Kind == WorkKind.Start)
         {
-            orders = orders.Add(order);
-            var open = work.FindLastIndex(w => w.ClusterId == order.ClusterId && w.To is null);
-            if (open >= 0)
-            {
-                work = work.SetItem(open, work[open] with { Jobs = work[open].Jobs + 1 });
-            }
+            current = current.Add(new OrderRef { JobId = order.JobId, Rank = order.Rank });
+            started++;
         }
 
-        await WriteStateAsync(s => s with { Orders = orders, Work = work });
+        await orders.WriteAsync(new DeviceOrdersState { Orders = current, ClusterId = order.ClusterId, JobsStarted = started });
+        if (order.Kind == WorkKind.Start)
+        {
+            _orders[(order.JobId, order.Rank)] = order;
+        }
+        else
+        {
+            _orders.Remove((order.JobId, order.Rank));
+        }
+
         await DeliverAsync(order);
     }
 
     public async Task ForgetOrderAsync(string jobId, int rank)
     {
-        var orders = state.State.Orders.RemoveAll(o => o.JobId == jobId && o.Rank == rank);
-        if (orders.Count != state.State.Orders.Count)
+        var current = orders.State.Orders.RemoveAll(o => o.JobId == jobId && o.Rank == rank);
+        if (current.Count != orders.State.Orders.Count)
         {
-            await WriteStateAsync(s => s with { Orders = orders });
+            await orders.WriteAsync(orders.State with { Orders = current });
         }
+
+        _orders.Remove((jobId, rank));
     }
 
     public async Task RateAsync(string clusterId, int stars)
@@ -169,7 +187,69 @@ public sealed partial class DeviceGrain
             await WriteStateAsync(s => s with { WorkerInbox = inbox, WorkerAddress = address });
         }
 
-        return state.State.Orders;
+        return await CurrentOrdersAsync();
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A device stored before orders were kept apart, as references: move its orders over once.
+        if (state.State.Orders.Count > 0)
+        {
+            if (orders.State.Orders.Count == 0)
+            {
+                await orders.WriteAsync(new DeviceOrdersState
+                {
+                    Orders = [.. state.State.Orders.Select(o => new OrderRef { JobId = o.JobId, Rank = o.Rank })],
+                    ClusterId = state.State.Assignment?.ClusterId,
+                });
+            }
+
+            foreach (var order in state.State.Orders)
+            {
+                _orders[(order.JobId, order.Rank)] = order;
+            }
+
+            await state.WriteAsync(state.State with { Orders = [] });
+        }
+    }
+
+    /// <summary>
+    /// The start orders of the ranks this device runs: those dispatched during this activation from memory, the others
+    /// (after a collection or a silo failover) from their jobs, which also drop a rank that ended meanwhile.
+    /// </summary>
+    private async Task<List<WorkOrder>> CurrentOrdersAsync()
+    {
+        var deviceId = this.GetPrimaryKeyString();
+        var refs = orders.State.Orders;
+        var missing = refs.Where(r => !_orders.ContainsKey((r.JobId, r.Rank))).ToList();
+        var fetched = await Task.WhenAll(missing.Select(async r =>
+        {
+            try
+            {
+                return (Ref: r, Order: await GrainFactory.GetGrain<IJobGrain>(r.JobId).OrderForAsync(deviceId, r.Rank), Failed: false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogOrderUnread(logger, deviceId, r.JobId, e.Message);
+                return (Ref: r, Order: (WorkOrder?)null, Failed: true);
+            }
+        }));
+        foreach (var (reference, order, _) in fetched)
+        {
+            if (order is not null)
+            {
+                _orders[(reference.JobId, reference.Rank)] = order;
+            }
+        }
+
+        // Ranks their job no longer runs here are dropped; one whose job could not be asked is kept for next time.
+        var gone = fetched.Where(f => f.Order is null && !f.Failed).Select(f => f.Ref).ToHashSet();
+        if (gone.Count > 0)
+        {
+            await orders.WriteAsync(orders.State with { Orders = orders.State.Orders.RemoveAll(gone.Contains) });
+        }
+
+        return [.. orders.State.Orders.Select(r => _orders.GetValueOrDefault((r.JobId, r.Rank))).OfType<WorkOrder>()];
     }
 
     /// <summary>A rented device that went Offline: its cluster re-places the rank and stops paying for it.</summary>
@@ -218,12 +298,25 @@ public sealed partial class DeviceGrain
 
     private bool Leased => _lease is { } lease && lease.Expires > time.GetUtcNow();
 
+    /// <summary>Jobs started in the rental by <paramref name="clusterId"/> that its work record does not count yet.</summary>
+    private int StartedIn(string clusterId) => orders.State.ClusterId == clusterId ? orders.State.JobsStarted : 0;
+
+    /// <summary>The rentals, the open one counting the jobs it started so far.</summary>
+    private System.Collections.Immutable.ImmutableList<WorkRecord> WorkWithLiveCount(System.Collections.Immutable.ImmutableList<WorkRecord> work)
+    {
+        var open = orders.State.ClusterId is { } clusterId ? work.FindLastIndex(w => w.ClusterId == clusterId && w.To is null) : -1;
+        return open >= 0 ? work.SetItem(open, work[open] with { Jobs = work[open].Jobs + orders.State.JobsStarted }) : work;
+    }
+
     private static LeaseReply Refused(string why) => new() { Granted = false, Refusal = why };
 
     private static System.Collections.Immutable.ImmutableList<WorkRecord> BoundedWork(System.Collections.Immutable.ImmutableList<WorkRecord> work) =>
         work.Count > WorkKept ? work.RemoveRange(0, work.Count - WorkKept) : work;
 
     private sealed record PendingLease(Guid Id, string ClusterId, int Rank, DateTimeOffset Expires);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} could not read the order of job {JobId}: {Reason}; it asks again next time")]
+    private static partial void LogOrderUnread(ILogger logger, string deviceId, string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order for device {DeviceId}, job {JobId} not delivered: {Reason}; the worker gets it when it attaches")]
     private static partial void LogDeliveryFailed(ILogger logger, string deviceId, string jobId, string reason);

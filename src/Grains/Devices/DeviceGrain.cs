@@ -21,6 +21,7 @@ namespace Fabric.Devices;
 [CollectionAgeLimit(Minutes = IdleMinutes)]
 public sealed partial class DeviceGrain(
     [PersistentState("device", "fabric")] IPersistentState<DeviceState> state,
+    [PersistentState("device-orders", "fabric")] IPersistentState<DeviceOrdersState> orders,
     IOptions<NetworkOptions> network,
     IOptions<PoolOptions> pool,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
@@ -299,7 +300,7 @@ public sealed partial class DeviceGrain(
             Uptime = s.OnlineSince is { } since ? AddUptime(s.Uptime, since, time.GetUtcNow()) : s.Uptime,
             BytesIn = s.BytesIn,
             BytesOut = s.BytesOut,
-            Work = s.Work,
+            Work = WorkWithLiveCount(s.Work),
         });
     }
 

@@ -39,7 +39,10 @@ public sealed record DeviceState
     /// <summary>The cluster rank this device is rented to; null when free.</summary>
     [Id(10)] public DeviceAssignment? Assignment { get; init; }
 
-    /// <summary>Start orders of the jobs it runs now, so a worker that lost its inbox catches up.</summary>
+    /// <summary>
+    /// Where start orders were kept before they moved to <see cref="DeviceOrdersState"/>; read once, to move a stored
+    /// device's orders over, and never written again.
+    /// </summary>
     [Id(11)] public ImmutableList<Jobs.WorkOrder> Orders { get; init; } = [];
 
     /// <summary>Rentals, newest last (bounded).</summary>
@@ -53,6 +56,33 @@ public sealed record DeviceState
 
     /// <summary>Where other ranks reach the worker (its address towards the gateway).</summary>
     [Id(15)] public string? WorkerAddress { get; init; }
+}
+
+/// <summary>
+/// Which jobs' ranks a rented device runs now (their start orders are the jobs' to keep), so a worker that lost its inbox
+/// catches up and an ending rental stops them, and how many jobs the rental started. Kept apart from
+/// <see cref="DeviceState"/>, and as references rather than whole orders, because it changes twice per job: with
+/// hundreds of jobs queued on a device, each such write would otherwise serialize every queued order and the device's
+/// status history, uptime and rentals too.
+/// </summary>
+[GenerateSerializer, Alias("fabric.DeviceOrdersState")]
+public sealed record DeviceOrdersState
+{
+    [Id(0)] public ImmutableList<OrderRef> Orders { get; init; } = [];
+
+    /// <summary>The rental (cluster id) the count belongs to.</summary>
+    [Id(1)] public string? ClusterId { get; init; }
+
+    /// <summary>Jobs started on this device in that rental; added to its <see cref="WorkRecord"/> when it ends.</summary>
+    [Id(2)] public int JobsStarted { get; init; }
+}
+
+/// <summary>A job's rank that a device runs.</summary>
+[GenerateSerializer, Immutable, Alias("fabric.OrderRef")]
+public sealed record OrderRef
+{
+    [Id(0)] public required string JobId { get; init; }
+    [Id(1)] public required int Rank { get; init; }
 }
 
 /// <summary>A committed lease: the device serves this cluster's rank.</summary>

@@ -246,12 +246,14 @@ public sealed partial class JobGrain(
         var token = Guid.NewGuid();
         var now = time.GetUtcNow();
         var members = cluster.Members.OrderBy(m => m.Rank).ToList();
+        var master = members[0].WorkerAddress is { Length: > 0 } address ? address : "127.0.0.1";
         var attempt = new JobAttempt
         {
             Number = number,
             At = now,
             Reason = reason,
             Ranks = [.. members.Select(m => new RankRun { Rank = m.Rank, DeviceId = m.DeviceId })],
+            MasterAddr = master,
         };
         await state.WriteAsync(state.State with
         {
@@ -267,22 +269,35 @@ public sealed partial class JobGrain(
         AppendFabricLine(number == 1
             ? $"attempt 1 on {string.Join(", ", members.Select(m => m.DeviceId))}"
             : $"attempt {number} (restart {number - 1}: {reason}) on {string.Join(", ", members.Select(m => m.DeviceId))}");
-        var master = members[0].WorkerAddress is { Length: > 0 } address ? address : "127.0.0.1";
-        await Task.WhenAll(members.Select(m => DispatchAsync(new WorkOrder
-        {
-            Kind = WorkKind.Start,
-            DeviceId = m.DeviceId,
-            JobId = job.Id,
-            ClusterId = cluster.Id,
-            Rank = m.Rank,
-            WorldSize = members.Count,
-            Attempt = number,
-            Command = job.Command,
-            MasterAddr = master,
-            MasterPort = rental.Value.MasterPort,
-            ReportToken = token,
-        })));
+        await Task.WhenAll(attempt.Ranks.Select(r => DispatchAsync(StartOrder(job, attempt, r, token))));
     }
+
+    public Task<WorkOrder?> OrderForAsync(string deviceId, int rank)
+    {
+        if (Job is not { } job || IsTerminal(job.Status) || job.Attempts.Count == 0
+            || job.Attempts[^1] is not { } attempt || attempt.Ranks.FirstOrDefault(r => r.Rank == rank) is not { } run
+            || run.DeviceId != deviceId || run.EndedAt is not null)
+        {
+            return Task.FromResult<WorkOrder?>(null);
+        }
+
+        return Task.FromResult<WorkOrder?>(StartOrder(job, attempt, run, state.State.Tokens[attempt.Number - 1]));
+    }
+
+    private WorkOrder StartOrder(JobDetails job, JobAttempt attempt, RankRun run, Guid token) => new()
+    {
+        Kind = WorkKind.Start,
+        DeviceId = run.DeviceId,
+        JobId = job.Id,
+        ClusterId = job.ClusterId,
+        Rank = run.Rank,
+        WorldSize = attempt.Ranks.Count,
+        Attempt = attempt.Number,
+        Command = job.Command,
+        MasterAddr = attempt.MasterAddr is { Length: > 0 } master ? master : "127.0.0.1",
+        MasterPort = rental.Value.MasterPort,
+        ReportToken = token,
+    };
 
     private async Task EndAsync(JobStatus status, string reason, int? exitCode, bool tellCluster = true, JobDetails? updated = null)
     {

@@ -3,6 +3,7 @@ using Fabric.Jobs;
 using Fabric.Money;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
+using Orleans.Core.Internal;
 
 namespace Fabric.Tests.Rentals;
 
@@ -52,6 +53,31 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
         {
             Assert.Empty(await device.Grain.AttachWorkerAsync(device.Session, RentalTestKit.NewId("inbox"), "10.0.0.8"));
         }
+    }
+
+    [Fact]
+    public async Task A_device_activated_again_hands_a_reattaching_worker_its_running_order_and_not_a_finished_one()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
+        var running = RentalTestKit.NewId("j");
+        var finished = RentalTestKit.NewId("j");
+        await _kit.Job(running).SubmitAsync(RentalTestKit.Submit(renter, running, clusterId, "sleep", "60"));
+        await _kit.Job(finished).SubmitAsync(RentalTestKit.Submit(renter, finished, clusterId, "true"));
+        var orders = await ReceiveAsync(inbox, epoch, count: 2);
+        var sent = orders.Single(o => o.JobId == running);
+        var done = orders.Single(o => o.JobId == finished);
+        await _kit.Job(sent.JobId).ReportAsync(sent.ReportToken, Report(sent, RankEvent.Started, pid: 11));
+        await _kit.Job(done.JobId).ReportAsync(done.ReportToken, Report(done, RankEvent.Exited, exitCode: 0));
+        await _kit.WaitForJobAsync(finished, j => j.Status == JobStatus.Succeeded, "Succeeded");
+
+        // The device keeps only which ranks it runs: after a collection (or a silo failover) it asks the jobs.
+        var device = _devices[0];
+        await device.Grain.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var resent = await device.Grain.AttachWorkerAsync(device.Session, RentalTestKit.NewId("inbox"), "10.0.0.7");
+
+        var order = Assert.Single(resent);
+        Assert.Equal(sent, order with { Command = sent.Command });
+        Assert.Equal(["sleep", "60"], order.Command);
     }
 
     [Fact]
