@@ -315,26 +315,44 @@ public sealed partial class ClusterGrain(
         var scorer = new PlacementScorer((await Parameters.GetAsync()).Weights());
         var attempts = 0;
         PlacementReport? report = null;
-        List<Reserved>? placed = null;
-        var pipeline = new ResiliencePipelineBuilder<List<Reserved>?>()
-            .AddRetry(new RetryStrategyOptions<List<Reserved>?>
-            {
-                MaxRetryAttempts = options.PlacementAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.PlacementBackoff,
-                // Only lease conflicts are worth another try; a pool without capacity is not.
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is null && report is { Feasible: > 0 } r && r.Feasible >= missing.Count),
-            })
-            .Build();
-
-        placed = await pipeline.ExecuteAsync(async _ =>
+        async ValueTask<List<Reserved>?> TryOnceAsync()
         {
             attempts++;
             var (chosen, attemptReport) = await TryReserveAsync(cluster, missing, scorer, attempts);
             report = attemptReport;
             return chosen;
-        });
+        }
+
+        // Only lease conflicts are worth another try; a pool without capacity is not. Most placements succeed at once,
+        // so the retry pipeline is built only for those that lost a lease race.
+        bool Conflicted(List<Reserved>? result) => result is null && report is { Feasible: > 0 } r && r.Feasible >= missing.Count;
+        var placed = await TryOnceAsync();
+        if (Conflicted(placed) && options.PlacementAttempts > 1)
+        {
+            var pipeline = new ResiliencePipelineBuilder<List<Reserved>?>()
+                .AddRetry(new RetryStrategyOptions<List<Reserved>?>
+                {
+                    MaxRetryAttempts = options.PlacementAttempts - 1,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.PlacementBackoff,
+                    ShouldHandle = args => ValueTask.FromResult(Conflicted(args.Outcome.Result)),
+                })
+                .Build();
+            // The pipeline's first execution is the try already made, so its backoff applies from the first retry.
+            var made = placed;
+            var tried = false;
+            placed = await pipeline.ExecuteAsync(async _ =>
+            {
+                if (!tried)
+                {
+                    tried = true;
+                    return made;
+                }
+
+                return await TryOnceAsync();
+            });
+        }
 
         if (placed is null)
         {

@@ -331,20 +331,8 @@ public sealed partial class JobGrain(
     {
         var job = RequireJob();
         var token = state.State.Tokens[attempt.Number - 1];
-        await Task.WhenAll(attempt.Ranks.Where(r => r.Rank != except && r.EndedAt is null).Select(r => DispatchAsync(new WorkOrder
-        {
-            Kind = WorkKind.Stop,
-            DeviceId = r.DeviceId,
-            JobId = job.Id,
-            ClusterId = job.ClusterId,
-            Rank = r.Rank,
-            WorldSize = attempt.Ranks.Count,
-            Attempt = attempt.Number,
-            Command = job.Command,
-            MasterAddr = "",
-            MasterPort = 0,
-            ReportToken = token,
-        })));
+        await Task.WhenAll(attempt.Ranks.Where(r => r.Rank != except && r.EndedAt is null)
+            .Select(r => DispatchAsync(StartOrder(job, attempt, r, token) with { Kind = WorkKind.Stop, MasterAddr = "", MasterPort = 0 })));
     }
 
     private async Task DispatchAsync(WorkOrder order)
