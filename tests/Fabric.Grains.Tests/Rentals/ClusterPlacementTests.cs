@@ -254,6 +254,30 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
         Assert.Equal(DeviceStatus.Busy, (await device.Grain.GetAsync())!.Status);
     }
 
+    [Fact]
+    public async Task A_lease_left_alone_gives_the_device_back_to_the_pool_when_it_times_out_every_time()
+    {
+        // The lease's real-time timer, not the Fabric clock, is what puts an abandoned device back on offer (the
+        // cluster that took it may have died): one timer per device, re-armed by each lease.
+        var device = (await _kit.OnlineAsync(RentalTestKit.UniqueModel(), 1))[0];
+        var relay = fixture.Grains.GetGrain<IDeviceRelayGrain>(0);
+        var pool = fixture.Grains.GetGrain<IPoolGrain>(0);
+        var mine = new PoolQuery { Owner = device.Owner.Address.ToString(), FreeOnly = true };
+
+        foreach (var cluster in new[] { "abandoned-1", "abandoned-2" })
+        {
+            Assert.True((await relay.ReserveAsync(device.Id, cluster, TimeSpan.FromMilliseconds(300))).Granted);
+            Assert.Equal(0, (await pool.QueryAsync(mine)).Total);
+
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while ((await pool.QueryAsync(mine)).Total == 0)
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), $"the device leased to {cluster} was not offered again");
+                await Task.Delay(50);
+            }
+        }
+    }
+
     private async Task WaitForRunningAsync(IReadOnlyList<string> ids, int expected)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
