@@ -76,7 +76,7 @@ public sealed partial class ClusterGrain(
         }
 
         var limit = await LimitPriceAsync(spec);
-        var ioPrice = rental.Value.IoPriceUsd;
+        var ioPrice = spec.Pay == Token.IO ? await IoPriceAsync() : rental.Value.IoPriceUsd;
         var parameters = await Parameters.GetAsync();
         var paymentFeeBps = spec.Pay == Token.IOSD ? parameters.PaymentFeeIosdBps : parameters.PaymentFeeIoBps;
         var amount = Billing.Escrow(limit, spec.Gpus, spec.Hours, spec.Pay, ioPrice, parameters.Fees());
@@ -548,15 +548,18 @@ public sealed partial class ClusterGrain(
             return;
         }
 
+        // Never past the paid hours: a release or a job's end that comes after them, before the minute reminder
+        // expired the cluster, must not charge more than the escrow holds.
         var now = time.GetUtcNow();
+        var end = cluster.EndsAt is { } ends && ends < now ? ends : now;
         await state.WriteAsync(state.State with
         {
             Cluster = cluster with
             {
                 Status = status,
                 Reason = reason,
-                EndedAt = now,
-                Members = [.. cluster.Members.Select(m => m with { Until = m.Until ?? now, EndReason = m.EndReason ?? reason })],
+                EndedAt = end,
+                Members = [.. cluster.Members.Select(m => m with { Until = m.Until ?? end, EndReason = m.EndReason ?? reason })],
             },
             SeenRequests = request is null ? state.State.SeenRequests : Remember(request),
         });
@@ -758,6 +761,19 @@ public sealed partial class ClusterGrain(
         ClusterRules.Require(free.Items.Count == 1,
             $"Only {free.Total} of {spec.Gpus} matching GPU(s) are free now; give --max-price to wait for capacity at a price you accept.");
         return free.Items[0].PricePerHourBaseUnits;
+    }
+
+    /// <summary>
+    /// USD per IO for an IO payer's escrow: the oracle's price when it was observed within
+    /// <see cref="RentalOptions.IoPriceMaxAge"/>, else the configured one. The cluster keeps it for its settlements and
+    /// extensions, as it keeps its fees.
+    /// </summary>
+    private async Task<decimal> IoPriceAsync()
+    {
+        var point = await GrainFactory.GetGrain<Buyback.IPriceFeedGrain>(Buyback.IPriceFeedGrain.NetworkKey).GetCurrentAsync();
+        return point is { } price && time.GetUtcNow() - price.ObservedAt <= rental.Value.IoPriceMaxAge
+            ? price.MicroUsdPerIo / 1_000_000m
+            : rental.Value.IoPriceUsd;
     }
 
     private async Task EnqueueAsync(Priority priority)

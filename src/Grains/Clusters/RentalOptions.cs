@@ -35,8 +35,14 @@ public sealed class RentalOptions
 
     public int MaxHours { get; set; } = 24 * 30;
 
-    /// <summary>USD per IO until the price oracle (token economy) feeds it; converts IOSD prices for IO payers.</summary>
+    /// <summary>
+    /// USD per IO for IO payers when the price oracle has no price observed within <see cref="IoPriceMaxAge"/> (a new
+    /// network, an oracle that stopped): converts IOSD prices into IO at deploy.
+    /// </summary>
     public decimal IoPriceUsd { get; set; } = 2.00m;
+
+    /// <summary>How old the oracle's price may be and still convert an IO payer's escrow.</summary>
+    public TimeSpan IoPriceMaxAge { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Port rank 0 listens on for the other ranks (FABRIC_MASTER_PORT).</summary>
     public int MasterPort { get; set; } = 29500;
@@ -53,6 +59,7 @@ public sealed class RentalOptions
         Require(SampleShards >= 0, "Fabric:Rental:SampleShards must not be negative.");
         Require(MaxGpus >= 1 && MaxHours >= 1, "Fabric:Rental:MaxGpus and MaxHours must be positive.");
         Require(IoPriceUsd > 0, "Fabric:Rental:IoPriceUsd must be positive.");
+        Require(IoPriceMaxAge > TimeSpan.Zero, "Fabric:Rental:IoPriceMaxAge must be positive.");
         Require(MasterPort is > 0 and < 65536, "Fabric:Rental:MasterPort must be a TCP port.");
         Weights.Validate();
     }

@@ -1,7 +1,9 @@
+using Fabric.Buyback;
 using Fabric.Clusters;
 using Fabric.Devices;
 using Fabric.Money;
 using Fabric.Tests.Devices;
+using Fabric.Tests.Staking;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
 
@@ -66,8 +68,53 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Paying_in_io_converts_at_the_fixed_price_and_costs_no_payment_fee()
+    public async Task Paying_in_io_converts_at_the_oracles_price_and_costs_no_payment_fee()
     {
+        await PriceFeedTests.SetAsync(fixture.Grains.GetGrain<IPriceFeedGrain>(IPriceFeedGrain.NetworkKey), 2_500_000);
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 1, price: 1_000_000);
+        var renter = await _kit.Ledger.FundedAsync(io: 1_000_000_000);
+        var id = RentalTestKit.NewId("c");
+        var deployed = await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 1_000_000, pay: Token.IO));
+        await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
+
+        // The oracle's price moves after deploy: the cluster keeps the one it escrowed at.
+        await PriceFeedTests.SetAsync(fixture.Grains.GetGrain<IPriceFeedGrain>(IPriceFeedGrain.NetworkKey), 2_600_000);
+        ClusterFixture.Clock.Advance(TimeSpan.FromHours(1));
+        var released = await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
+
+        // 1 IOSD at 2.5 USD per IO is 0.4 IO = 40,000,000 base units; the escrow rounds up by one unit.
+        Assert.Equal(40_000_001, deployed.Held);
+        Assert.Equal(40_000_000, released.Paid);
+        Assert.Equal(0, released.Fees);
+        Assert.Equal(40_000_000 - 100_000, (await _kit.Ledger.BalanceAsync(devices[0].Owner, Token.IO)).Available);
+    }
+
+    [Fact]
+    public async Task A_release_after_the_paid_hours_charges_only_the_paid_hours()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 1, price: 1_000_000);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var id = RentalTestKit.NewId("c");
+        await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 1_000_000));
+        var placed = await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
+
+        // The hour ran out 30 s ago; the renter releases before the minute reminder expires the cluster.
+        ClusterFixture.Clock.Advance(placed.EndsAt!.Value - ClusterFixture.Clock.GetUtcNow() + TimeSpan.FromSeconds(30));
+        var released = await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
+
+        Assert.Equal(ClusterStatus.Released, released.Status);
+        Assert.Equal(placed.EndsAt, released.EndedAt);
+        Assert.Equal(1_020_000, released.Paid + released.Fees); // one hour at 1 IOSD and its 2% fee; nothing for the 30 s
+        Assert.Equal((10_000_000 - 1_020_000, 0), await _kit.Ledger.BalanceAsync(renter, Token.IOSD));
+    }
+
+    [Fact]
+    public async Task Paying_in_io_without_a_fresh_oracle_price_converts_at_the_configured_price()
+    {
+        // Whatever price an earlier test fed is more than an hour old now.
+        ClusterFixture.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
         var model = RentalTestKit.UniqueModel();
         var devices = await _kit.OnlineAsync(model, 1, price: 1_000_000);
         var renter = await _kit.Ledger.FundedAsync(io: 1_000_000_000);
