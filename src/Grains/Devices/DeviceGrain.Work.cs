@@ -12,10 +12,10 @@ public sealed partial class DeviceGrain
     private const int WorkKept = 50;
 
     private PendingLease? _lease;
+    private IGrainTimer? _leaseTimer;
 
     // Start orders dispatched during this activation; storage keeps only which ranks run (see DeviceOrdersState).
     private readonly Dictionary<(string JobId, int Rank), WorkOrder> _orders = [];
-    private IGrainTimer? _leaseTimer;
 
     public async Task<LeaseReply> ReserveAsync(string clusterId, int rank, TimeSpan ttl)
     {
