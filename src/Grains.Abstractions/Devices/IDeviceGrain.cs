@@ -67,6 +67,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Commit"), SiloOnly]
     Task<bool> CommitAsync(Guid leaseId);
 
+    /// <summary>
+    /// Reserve and commit in one step, for a rank that needs no other device to be placed with it (all or nothing over
+    /// one device is this call). Refused (not thrown) as <see cref="ReserveAsync"/> is; a granted reply has no lease.
+    /// </summary>
+    [Alias("Claim"), SiloOnly]
+    Task<LeaseReply> ClaimAsync(string clusterId, int rank);
+
     /// <summary>Ends the cluster's lease or rental on this device, stopping any work it still runs.</summary>
     [Alias("Release"), SiloOnly]
     Task ReleaseAsync(string clusterId, string reason);

@@ -443,14 +443,17 @@ public sealed partial class ClusterGrain(
         var reserved = new List<Reserved>();
         var next = 0;
         var ttl = rental.Value.LeaseTtl;
+        // One rank alone is all or nothing by itself: the device reserves and commits it in one call.
+        var claim = missing.Count == 1;
         while (reserved.Count < missing.Count && next < ranked.Count)
         {
             var wanted = missing.Count - reserved.Count;
             var batch = ranked.Skip(next).Take(wanted).ToList();
             next += batch.Count;
             var ranks = missing.Except(reserved.Select(r => r.Rank)).Take(batch.Count).ToList();
-            var replies = await Task.WhenAll(batch.Select((c, i) =>
-                GrainFactory.GetGrain<IDeviceGrain>(c.DeviceId).ReserveAsync(cluster.Id, ranks[i], ttl)));
+            var replies = await Task.WhenAll(batch.Select((c, i) => claim
+                ? GrainFactory.GetGrain<IDeviceGrain>(c.DeviceId).ClaimAsync(cluster.Id, ranks[i])
+                : GrainFactory.GetGrain<IDeviceGrain>(c.DeviceId).ReserveAsync(cluster.Id, ranks[i], ttl)));
             for (var i = 0; i < batch.Count; i++)
             {
                 if (replies[i].Granted)
@@ -463,6 +466,11 @@ public sealed partial class ClusterGrain(
                     outcomes[batch[i].DeviceId] = $"reserve refused: {replies[i].Refusal}";
                 }
             }
+        }
+
+        if (claim && reserved.Count == 1)
+        {
+            return (reserved, Report(now, $"placed {reserved.Count} GPU(s) on attempt {attempt}", page.Total, ranked, outcomes, attempt));
         }
 
         if (reserved.Count == missing.Count)

@@ -20,6 +20,48 @@ public sealed partial class DeviceGrain
     public async Task<LeaseReply> ReserveAsync(string clusterId, int rank, TimeSpan ttl)
     {
         var now = time.GetUtcNow();
+        if (RefusalFor(clusterId, now) is { } refused)
+        {
+            return refused;
+        }
+
+        _lease = new PendingLease(Guid.NewGuid(), clusterId, rank, now + ttl, System.Diagnostics.Stopwatch.GetTimestamp(), ttl);
+        // One timer per activation, re-armed per lease: registering a timer per lease was 5% of a gang placement.
+        _leaseTimer ??= this.RegisterGrainTimer(ExpireLeaseAsync, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+        _leaseTimer.Change(ttl, Timeout.InfiniteTimeSpan);
+        await PublishAsync();
+        return Granted(_lease.Id);
+    }
+
+    public async Task<bool> CommitAsync(Guid leaseId)
+    {
+        var now = time.GetUtcNow();
+        if (_lease is not { } lease || lease.Id != leaseId || lease.Expires <= now || Device is not { Status: DeviceStatus.Online })
+        {
+            return false;
+        }
+
+        ClearLease();
+        await RentAsync(lease.ClusterId, lease.Rank, now);
+        return true;
+    }
+
+    public async Task<LeaseReply> ClaimAsync(string clusterId, int rank)
+    {
+        var now = time.GetUtcNow();
+        if (RefusalFor(clusterId, now) is { } refused)
+        {
+            return refused;
+        }
+
+        ClearLease();
+        await RentAsync(clusterId, rank, now);
+        return Granted(Guid.Empty);
+    }
+
+    /// <summary>Why this device cannot be leased to <paramref name="clusterId"/> now; null when it can.</summary>
+    private LeaseReply? RefusalFor(string clusterId, DateTimeOffset now)
+    {
         if (Device is not { } device)
         {
             return Refused("unknown device");
@@ -42,43 +84,28 @@ public sealed partial class DeviceGrain
 
         // Liveness is the shard's to judge (it takes the heartbeats, and its sweep turns a silent Online device
         // Unhealthy); without an open session there is certainly no worker to run anything.
-        if (state.State.Session == Guid.Empty)
-        {
-            return Refused("no worker connected");
-        }
-
-        _lease = new PendingLease(Guid.NewGuid(), clusterId, rank, now + ttl, System.Diagnostics.Stopwatch.GetTimestamp(), ttl);
-        // One timer per activation, re-armed per lease: registering a timer per lease was 5% of a gang placement.
-        _leaseTimer ??= this.RegisterGrainTimer(ExpireLeaseAsync, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
-        _leaseTimer.Change(ttl, Timeout.InfiniteTimeSpan);
-        await PublishAsync();
-        return new LeaseReply
-        {
-            Granted = true,
-            LeaseId = _lease.Id,
-            Owner = device.Owner,
-            Model = device.Spec.Model,
-            Region = device.Spec.Region,
-            PricePerHour = device.Spec.PricePerHourBaseUnits,
-            WorkerAddress = state.State.WorkerAddress ?? "",
-        };
+        return state.State.Session == Guid.Empty ? Refused("no worker connected") : null;
     }
 
-    public async Task<bool> CommitAsync(Guid leaseId)
+    /// <summary>The rental: persisted, the device Busy in its shard.</summary>
+    private async Task RentAsync(string clusterId, int rank, DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
-        if (_lease is not { } lease || lease.Id != leaseId || lease.Expires <= now || Device is not { Status: DeviceStatus.Online } device)
-        {
-            return false;
-        }
-
-        var assignment = new DeviceAssignment { ClusterId = lease.ClusterId, Rank = lease.Rank, Since = now };
-        var work = BoundedWork(state.State.Work.Add(new WorkRecord { ClusterId = lease.ClusterId, Rank = lease.Rank, From = now }));
-        ClearLease();
-        await SaveAsync(device, DeviceStatus.Busy, $"rented to cluster {lease.ClusterId} (rank {lease.Rank})",
+        var assignment = new DeviceAssignment { ClusterId = clusterId, Rank = rank, Since = now };
+        var work = BoundedWork(state.State.Work.Add(new WorkRecord { ClusterId = clusterId, Rank = rank, From = now }));
+        await SaveAsync(Device!, DeviceStatus.Busy, $"rented to cluster {clusterId} (rank {rank})",
             s => s with { Assignment = assignment, Work = work });
-        return true;
     }
+
+    private LeaseReply Granted(Guid leaseId) => new()
+    {
+        Granted = true,
+        LeaseId = leaseId,
+        Owner = Device!.Owner,
+        Model = Device.Spec.Model,
+        Region = Device.Spec.Region,
+        PricePerHour = Device.Spec.PricePerHourBaseUnits,
+        WorkerAddress = state.State.WorkerAddress ?? "",
+    };
 
     public async Task ReleaseAsync(string clusterId, string reason)
     {

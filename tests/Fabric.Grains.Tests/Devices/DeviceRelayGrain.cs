@@ -14,6 +14,9 @@ public interface IDeviceRelayGrain : IGrainWithIntegerKey
 
     [Alias("Commit")]
     Task<bool> CommitAsync(string deviceId, Guid leaseId);
+
+    [Alias("Claim")]
+    Task<LeaseReply> ClaimAsync(string deviceId, string clusterId);
 }
 
 public sealed class DeviceRelayGrain : Grain, IDeviceRelayGrain
@@ -26,4 +29,7 @@ public sealed class DeviceRelayGrain : Grain, IDeviceRelayGrain
 
     public Task<bool> CommitAsync(string deviceId, Guid leaseId) =>
         GrainFactory.GetGrain<IDeviceGrain>(deviceId).CommitAsync(leaseId);
+
+    public Task<LeaseReply> ClaimAsync(string deviceId, string clusterId) =>
+        GrainFactory.GetGrain<IDeviceGrain>(deviceId).ClaimAsync(clusterId, 0);
 }

@@ -302,6 +302,28 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_claim_respects_another_clusters_lease_and_a_claimed_device_is_rented_to_one_cluster_only()
+    {
+        var device = (await _kit.OnlineAsync(RentalTestKit.UniqueModel(), 1))[0];
+        var relay = fixture.Grains.GetGrain<IDeviceRelayGrain>(0);
+        var lease = await relay.ReserveAsync(device.Id, "gang-a", TimeSpan.FromSeconds(30));
+
+        var whileLeased = await relay.ClaimAsync(device.Id, "single-b");
+        Assert.True(lease.Granted);
+        Assert.False(whileLeased.Granted);
+        Assert.Equal("reserved by another cluster", whileLeased.Refusal);
+
+        ClusterFixture.Clock.Advance(TimeSpan.FromSeconds(31));
+        var claimed = await relay.ClaimAsync(device.Id, "single-b");
+        var afterwards = await Task.WhenAll(relay.ClaimAsync(device.Id, "single-c"), relay.ReserveAsync(device.Id, "gang-d", TimeSpan.FromSeconds(30)));
+
+        Assert.True(claimed.Granted, claimed.Refusal);
+        Assert.Equal(DeviceStatus.Busy, (await device.Grain.GetAsync())!.Status);
+        Assert.False(await relay.CommitAsync(device.Id, lease.LeaseId)); // the old lease is gone with the rental
+        Assert.All(afterwards, reply => Assert.Equal("rented to cluster single-b", reply.Refusal));
+    }
+
+    [Fact]
     public async Task A_lease_left_alone_gives_the_device_back_to_the_pool_when_it_times_out_every_time()
     {
         // The lease's real-time timer, not the Fabric clock, is what puts an abandoned device back on offer (the
