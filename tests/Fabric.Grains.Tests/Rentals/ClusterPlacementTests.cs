@@ -71,30 +71,22 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     public async Task Paying_in_io_converts_at_the_oracles_price_and_costs_no_payment_fee()
     {
         await PriceFeedTests.SetAsync(fixture.Grains.GetGrain<IPriceFeedGrain>(IPriceFeedGrain.NetworkKey), 2_500_000);
-        var model = RentalTestKit.UniqueModel();
-        var devices = await _kit.OnlineAsync(model, 1, price: 1_000_000);
-        var renter = await _kit.Ledger.FundedAsync(io: 1_000_000_000);
-        var id = RentalTestKit.NewId("c");
-        var deployed = await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 1_000_000, pay: Token.IO));
-        await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
 
         // The oracle's price moves after deploy: the cluster keeps the one it escrowed at.
-        await PriceFeedTests.SetAsync(fixture.Grains.GetGrain<IPriceFeedGrain>(IPriceFeedGrain.NetworkKey), 2_600_000);
-        ClusterFixture.Clock.Advance(TimeSpan.FromHours(1));
-        var released = await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
+        var (held, released, owner) = await RentOneHourInIoAsync(whileRunning: () =>
+            PriceFeedTests.SetAsync(fixture.Grains.GetGrain<IPriceFeedGrain>(IPriceFeedGrain.NetworkKey), 2_600_000));
 
         // 1 IOSD at 2.5 USD per IO is 0.4 IO = 40,000,000 base units; the escrow rounds up by one unit.
-        Assert.Equal(40_000_001, deployed.Held);
-        Assert.Equal(40_000_000, released.Paid);
-        Assert.Equal(0, released.Fees);
-        Assert.Equal(40_000_000 - 100_000, (await _kit.Ledger.BalanceAsync(devices[0].Owner, Token.IO)).Available);
+        Assert.Equal(40_000_001, held);
+        Assert.Equal((40_000_000, 0L), (released.Paid, released.Fees));
+        Assert.Equal(40_000_000 - 100_000, owner);
     }
 
     [Fact]
     public async Task A_release_after_the_paid_hours_charges_only_the_paid_hours()
     {
         var model = RentalTestKit.UniqueModel();
-        var devices = await _kit.OnlineAsync(model, 1, price: 1_000_000);
+        await _kit.OnlineAsync(model, 1, price: 1_000_000);
         var renter = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
         var id = RentalTestKit.NewId("c");
         await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 1_000_000));
@@ -115,21 +107,28 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     {
         // Whatever price an earlier test fed is more than an hour old now.
         ClusterFixture.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+
+        var (held, released, owner) = await RentOneHourInIoAsync(whileRunning: () => Task.CompletedTask);
+
+        // 1 IOSD at 2 USD per IO is 0.5 IO = 50,000,000 base units; the escrow rounds up by one unit.
+        Assert.Equal(50_000_001, held);
+        Assert.Equal((50_000_000, 0L), (released.Paid, released.Fees));
+        Assert.Equal(50_000_000 - 125_000, owner);
+    }
+
+    /// <summary>One GPU at 1 IOSD/h, paid in IO, run for an hour and released: the escrow, the end, the owner's IO.</summary>
+    private async Task<(long Held, ClusterDetails Released, long OwnerIo)> RentOneHourInIoAsync(Func<Task> whileRunning)
+    {
         var model = RentalTestKit.UniqueModel();
         var devices = await _kit.OnlineAsync(model, 1, price: 1_000_000);
         var renter = await _kit.Ledger.FundedAsync(io: 1_000_000_000);
         var id = RentalTestKit.NewId("c");
         var deployed = await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 1_000_000, pay: Token.IO));
         await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
-
+        await whileRunning();
         ClusterFixture.Clock.Advance(TimeSpan.FromHours(1));
         var released = await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
-
-        // 1 IOSD at 2 USD per IO is 0.5 IO = 50,000,000 base units; the escrow rounds up by one unit.
-        Assert.Equal(50_000_001, deployed.Held);
-        Assert.Equal(50_000_000, released.Paid);
-        Assert.Equal(0, released.Fees);
-        Assert.Equal(50_000_000 - 125_000, (await _kit.Ledger.BalanceAsync(devices[0].Owner, Token.IO)).Available);
+        return (deployed.Held, released, (await _kit.Ledger.BalanceAsync(devices[0].Owner, Token.IO)).Available);
     }
 
     [Fact]
