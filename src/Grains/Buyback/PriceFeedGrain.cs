@@ -5,6 +5,7 @@ using Fabric.Wallet.Requests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using static Fabric.Rejections;
 
 namespace Fabric.Buyback;
 
@@ -79,14 +80,6 @@ public sealed partial class PriceFeedGrain(
         Require(take is >= 1 and <= PageRequest.MaxSize, $"Take must be between 1 and {PageRequest.MaxSize}.");
         IReadOnlyList<PricePoint> newest = [.. state.State.History.Reverse().Take(take)];
         return Task.FromResult(newest);
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "IO price {MicroUsdPerIo} micro-USD (observed {ObservedAt:u})")]

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using Orleans.Runtime;
+using static Fabric.Rejections;
 
 namespace Fabric.Clusters;
 
@@ -63,14 +64,14 @@ public sealed partial class ClusterGrain(
         var id = this.GetPrimaryKeyString();
         var renter = SignedRequestGate.SignerOf(request);
         var verified = _gate.Verify(request, renter);
-        ClusterRules.Require(verified.Operation == RentalOperations.Deploy, $"Expected a {RentalOperations.Deploy} request, got {verified.Operation}.");
+        Require(verified.Operation == RentalOperations.Deploy, $"Expected a {RentalOperations.Deploy} request, got {verified.Operation}.");
         var payload = SignedRequestGate.Decode(verified, p => ClusterDeployPayload.Decode(p.Span));
-        ClusterRules.Require(payload.ClusterId == id, $"The request deploys '{payload.ClusterId}', not '{id}'.");
+        Require(payload.ClusterId == id, $"The request deploys '{payload.ClusterId}', not '{id}'.");
         var spec = ClusterRules.SpecFrom(payload, rental.Value);
 
         if (Cluster is { } existing)
         {
-            ClusterRules.Require(existing.Renter == renter.ToString() && ClusterRules.Same(existing.Spec, spec),
+            Require(existing.Renter == renter.ToString() && ClusterRules.Same(existing.Spec, spec),
                 $"Cluster '{id}' already exists with another renter or spec.");
             return existing;
         }
@@ -131,8 +132,8 @@ public sealed partial class ClusterGrain(
         var cluster = RequireCluster();
         var verified = _gate.Verify(request, WalletAddress.Parse(cluster.Renter));
         var change = SignedRequestGate.Decode(verified, p => ClusterChangePayload.Decode(p.Span));
-        ClusterRules.Require(change.ClusterId == cluster.Id, $"The request names cluster '{change.ClusterId}', not '{cluster.Id}'.");
-        ClusterRules.Require(!state.State.SeenRequests.ContainsKey(verified.RequestId),
+        Require(change.ClusterId == cluster.Id, $"The request names cluster '{change.ClusterId}', not '{cluster.Id}'.");
+        Require(!state.State.SeenRequests.ContainsKey(verified.RequestId),
             $"Request {verified.RequestId} was already applied to cluster '{cluster.Id}'; a replay changes nothing.");
         switch (verified.Operation)
         {
@@ -226,8 +227,8 @@ public sealed partial class ClusterGrain(
     public async Task<ClusterDetails> AddJobAsync(string jobId, string renter)
     {
         var cluster = RequireCluster();
-        ClusterRules.Require(cluster.Renter == renter, $"Only the renter of cluster '{cluster.Id}' may run jobs on it.");
-        ClusterRules.Require(!IsEnded(cluster.Status), $"Cluster '{cluster.Id}' has ended ({cluster.Status}): {cluster.Reason}.");
+        Require(cluster.Renter == renter, $"Only the renter of cluster '{cluster.Id}' may run jobs on it.");
+        Require(!IsEnded(cluster.Status), $"Cluster '{cluster.Id}' has ended ({cluster.Status}): {cluster.Reason}.");
         if (!state.State.Active.Contains(jobId) && !cluster.Jobs.Contains(jobId))
         {
             // A long-lived cluster may run thousands of jobs: it lists the most recent and tracks only those running,
@@ -506,8 +507,8 @@ public sealed partial class ClusterGrain(
 
     private async Task ExtendAsync(ClusterDetails cluster, long hours, SignedRequest request)
     {
-        ClusterRules.Require(!IsEnded(cluster.Status), $"Cluster '{cluster.Id}' has ended ({cluster.Status}).");
-        ClusterRules.Require(hours >= 1 && cluster.Spec.Hours + hours <= rental.Value.MaxHours,
+        Require(!IsEnded(cluster.Status), $"Cluster '{cluster.Id}' has ended ({cluster.Status}).");
+        Require(hours >= 1 && cluster.Spec.Hours + hours <= rental.Value.MaxHours,
             $"Extend by 1 hour or more, up to {rental.Value.MaxHours} hours in all (now {cluster.Spec.Hours}).");
         var amount = Billing.Escrow(cluster.LimitPricePerHour, cluster.Spec.Gpus, (int)hours, cluster.Pay, state.State.IoPriceUsd, EscrowFees);
         var holdId = HoldId(cluster.Id, state.State.Holds.Count);
@@ -537,9 +538,9 @@ public sealed partial class ClusterGrain(
 
     private async Task RateAsync(ClusterDetails cluster, long stars, SignedRequest request)
     {
-        ClusterRules.Require(stars is >= 1 and <= 5, $"Stars must be 1 to 5 (got {stars}).");
-        ClusterRules.Require(cluster.Stars is null, $"Cluster '{cluster.Id}' was rated already ({cluster.Stars} stars).");
-        ClusterRules.Require(cluster.PlacedAt is not null, $"Cluster '{cluster.Id}' never ran: there is nothing to rate.");
+        Require(stars is >= 1 and <= 5, $"Stars must be 1 to 5 (got {stars}).");
+        Require(cluster.Stars is null, $"Cluster '{cluster.Id}' was rated already ({cluster.Stars} stars).");
+        Require(cluster.PlacedAt is not null, $"Cluster '{cluster.Id}' never ran: there is nothing to rate.");
         await state.WriteAsync(state.State with { Cluster = cluster with { Stars = (int)stars }, SeenRequests = Remember(request) });
         foreach (var member in cluster.Members.Concat(cluster.PastMembers).DistinctBy(m => m.DeviceId))
         {
@@ -750,8 +751,8 @@ public sealed partial class ClusterGrain(
             ? counts.Total
             : counts.ByModel.Where(m => spec.Models.Contains(m.Key, StringComparer.OrdinalIgnoreCase)).Sum(m => m.Value);
 
-        ClusterRules.Require(registered > 0, $"No GPU on the network matches {Describe(spec, spec.MaxPricePerHour)}.");
-        ClusterRules.Require(registered >= spec.Gpus,
+        Require(registered > 0, $"No GPU on the network matches {Describe(spec, spec.MaxPricePerHour)}.");
+        Require(registered >= spec.Gpus,
             $"The network has only {registered} GPU(s) matching {Describe(spec, spec.MaxPricePerHour)}; {spec.Gpus} asked.");
         if (spec.MaxPricePerHour is { } max)
         {
@@ -766,7 +767,7 @@ public sealed partial class ClusterGrain(
             Sort = PoolSort.Price,
             Skip = spec.Gpus - 1,
         });
-        ClusterRules.Require(free.Items.Count == 1,
+        Require(free.Items.Count == 1,
             $"Only {free.Total} of {spec.Gpus} matching GPU(s) are free now; give --max-price to wait for capacity at a price you accept.");
         return free.Items[0].PricePerHourBaseUnits;
     }
@@ -847,7 +848,6 @@ public sealed partial class ClusterGrain(
 
     private ClusterDetails RequireCluster() =>
         Cluster ?? throw new FabricRejectedException($"No cluster has id '{this.GetPrimaryKeyString()}'.");
-
 
     private sealed record Reserved(int Rank, string DeviceId, LeaseReply Lease);
 

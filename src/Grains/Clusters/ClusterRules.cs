@@ -1,5 +1,6 @@
 using Fabric.Ledger;
 using Fabric.Wallet.Requests;
+using static Fabric.Rejections;
 
 namespace Fabric.Clusters;
 
@@ -48,12 +49,4 @@ internal static class ClusterRules
     /// <summary>Equal specs (records compare lists by reference; requests compare them by content).</summary>
     public static bool Same(ClusterSpec a, ClusterSpec b) =>
         a.Models.SequenceEqual(b.Models, StringComparer.Ordinal) && a with { Models = [] } == b with { Models = [] };
-
-    public static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
-        }
-    }
 }

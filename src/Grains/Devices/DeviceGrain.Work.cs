@@ -2,6 +2,7 @@ using Fabric.Clusters;
 using Fabric.Jobs;
 using Fabric.Persistence;
 using Microsoft.Extensions.Logging;
+using static Fabric.Rejections;
 
 namespace Fabric.Devices;
 
@@ -208,8 +209,8 @@ public sealed partial class DeviceGrain
     public async Task<IReadOnlyList<WorkOrder>> AttachWorkerAsync(Guid session, string inbox, string address)
     {
         RequireSession(session);
-        DeviceRules.Require(!string.IsNullOrWhiteSpace(inbox) && inbox.Length <= 128, "A worker inbox id is 1 to 128 characters.");
-        DeviceRules.Require(address is { Length: <= 128 }, "A worker address is at most 128 characters.");
+        Require(!string.IsNullOrWhiteSpace(inbox) && inbox.Length <= 128, "A worker inbox id is 1 to 128 characters.");
+        Require(address is { Length: <= 128 }, "A worker address is at most 128 characters.");
         if (state.State.WorkerInbox != inbox || state.State.WorkerAddress != address)
         {
             await WriteStateAsync(s => s with { WorkerInbox = inbox, WorkerAddress = address });

@@ -6,6 +6,7 @@ using Fabric.Wallet.Requests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using static Fabric.Rejections;
 
 namespace Fabric.Devices;
 
@@ -78,13 +79,13 @@ public sealed partial class DeviceGrain(
         var payload = SignedRequestGate.Decode(verified, p => DeviceRegisterPayload.Decode(p.Span));
         var spec = SpecFrom(payload);
         DeviceRules.Validate(spec);
-        DeviceRules.Require(payload.DeviceId == id, $"The request registers '{payload.DeviceId}', not '{id}'.");
-        DeviceRules.Require(DeviceIdentity.For(signer, spec.GpuUuid) == id,
+        Require(payload.DeviceId == id, $"The request registers '{payload.DeviceId}', not '{id}'.");
+        Require(DeviceIdentity.For(signer, spec.GpuUuid) == id,
             $"Device id '{id}' does not belong to {signer} and GPU {spec.GpuUuid}: ids are derived from both.");
 
         if (Device is { Status: not DeviceStatus.Removed } existing)
         {
-            DeviceRules.Require(existing.Owner == signer.ToString(), $"Device '{id}' belongs to another owner.");
+            Require(existing.Owner == signer.ToString(), $"Device '{id}' belongs to another owner.");
             if (existing.Spec == spec)
             {
                 return await LiveAsync(existing);
@@ -122,7 +123,7 @@ public sealed partial class DeviceGrain(
     {
         var device = RequireDevice();
         var verified = VerifyOwnerRequest(request, DeviceOperations.Connect, device);
-        DeviceRules.Require(device.Status != DeviceStatus.Removed, $"Device '{device.Id}' was removed; register it again first.");
+        Require(device.Status != DeviceStatus.Removed, $"Device '{device.Id}' was removed; register it again first.");
 
         var now = time.GetUtcNow();
         var session = Guid.NewGuid();
@@ -215,7 +216,7 @@ public sealed partial class DeviceGrain(
         var pending = _challenge is { } c && c.Spec.Id == challengeId && c.Root is null
             ? c
             : throw new FabricRejectedException($"No open challenge {challengeId}: it was answered already, expired, or never sent.");
-        DeviceRules.Require(root is { Length: 32 }, "A challenge root is 32 bytes.");
+        Require(root is { Length: 32 }, "A challenge root is 32 bytes.");
         var samples = DeviceChallenges.Sample(pending.Spec);
         _challenge = pending with { Root = (byte[])root.Clone(), RootAt = time.GetUtcNow(), Samples = samples };
         return Task.FromResult(samples);
@@ -250,7 +251,7 @@ public sealed partial class DeviceGrain(
     {
         var device = RequireDevice();
         var verified = VerifyOwnerRequest(request, operation: null, device);
-        DeviceRules.Require(device.Status != DeviceStatus.Removed || verified.Operation == DeviceOperations.Remove,
+        Require(device.Status != DeviceStatus.Removed || verified.Operation == DeviceOperations.Remove,
             $"Device '{device.Id}' was removed.");
         // Whether a worker is connected is the shard's to say: it takes the heartbeats.
         var live = verified.Operation == DeviceOperations.Resume ? await Shard.LivenessAsync(device.Id) : DeviceLive.Unknown;
@@ -383,13 +384,13 @@ public sealed partial class DeviceGrain(
 
     private static (DeviceDetails, DeviceStatus, string) Pause(DeviceDetails device)
     {
-        DeviceRules.Require(device.Status != DeviceStatus.Busy, $"Device '{device.Id}' is running work; pause it when it is idle.");
+        Require(device.Status != DeviceStatus.Busy, $"Device '{device.Id}' is running work; pause it when it is idle.");
         return (device, DeviceStatus.Paused, "paused by owner");
     }
 
     private (DeviceDetails, DeviceStatus, string) Resume(DeviceDetails device, DeviceLive live)
     {
-        DeviceRules.Require(device.Status == DeviceStatus.Paused, $"Device '{device.Id}' is not paused.");
+        Require(device.Status == DeviceStatus.Paused, $"Device '{device.Id}' is not paused.");
         var lastSeen = live.LastSeenAt is { } beat && beat > (_lastSeen ?? DateTimeOffset.MinValue) ? beat : _lastSeen ?? DateTimeOffset.MinValue;
         var connected = live.SessionOpen && state.State.Session != Guid.Empty && time.GetUtcNow() - lastSeen < pool.Value.UnhealthyAfter;
         var status = (connected, device.Tier) switch
@@ -403,7 +404,7 @@ public sealed partial class DeviceGrain(
 
     private static (DeviceDetails, DeviceStatus, string) Remove(DeviceDetails device)
     {
-        DeviceRules.Require(device.Status != DeviceStatus.Busy, $"Device '{device.Id}' is running work; remove it when it is idle.");
+        Require(device.Status != DeviceStatus.Busy, $"Device '{device.Id}' is running work; remove it when it is idle.");
         return (device, DeviceStatus.Removed, "removed by owner");
     }
 
@@ -579,7 +580,7 @@ public sealed partial class DeviceGrain(
             RequireOperation(verified, operation);
         }
 
-        DeviceRules.Require(!state.State.SeenRequests.ContainsKey(verified.RequestId),
+        Require(!state.State.SeenRequests.ContainsKey(verified.RequestId),
             $"Request {verified.RequestId} was already applied to device '{device.Id}'; a replay changes nothing.");
         if (verified.Operation is DeviceOperations.Connect)
         {
@@ -594,11 +595,10 @@ public sealed partial class DeviceGrain(
     }
 
     private static void RequireSameDevice(string named, DeviceDetails device) =>
-        DeviceRules.Require(named == device.Id, $"The request names device '{named}', not '{device.Id}'.");
+        Require(named == device.Id, $"The request names device '{named}', not '{device.Id}'.");
 
     private static void RequireOperation(SignedRequest request, string operation) =>
-        DeviceRules.Require(request.Operation == operation, $"Expected a {operation} request, got {request.Operation}.");
-
+        Require(request.Operation == operation, $"Expected a {operation} request, got {request.Operation}.");
 
     private static WalletAddress Owner(DeviceDetails device) => WalletAddress.Parse(device.Owner);
 
@@ -607,7 +607,7 @@ public sealed partial class DeviceGrain(
 
     private static DeviceSpec SpecFrom(DeviceRegisterPayload p)
     {
-        DeviceRules.Require(p.VramMib is >= 0 and <= int.MaxValue && p.CpuCores is >= 0 and <= int.MaxValue
+        Require(p.VramMib is >= 0 and <= int.MaxValue && p.CpuCores is >= 0 and <= int.MaxValue
                             && p.BandwidthMbps is >= 0 and <= int.MaxValue && p.LatencyMs is >= 0 and <= int.MaxValue,
             "A numeric field of the registration is out of range.");
         return new DeviceSpec
@@ -662,7 +662,6 @@ public sealed partial class DeviceGrain(
 
         return [.. buckets.OrderBy(b => b.Key).TakeLast(UptimeHoursKept).Select(b => new UptimeHour { Hour = b.Key, Seconds = b.Value })];
     }
-
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered: {Model}, {VramMib} MiB, {Region}, owner {Owner}, simulated {Simulated}")]
     private static partial void LogRegistered(ILogger logger, string deviceId, string model, int vramMib, string region, string owner, bool simulated);

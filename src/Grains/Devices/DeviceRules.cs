@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using static Fabric.Rejections;
 
 namespace Fabric.Devices;
 
@@ -43,12 +44,4 @@ internal static partial class DeviceRules
 
     public static void ValidateName(string name) =>
         Require(!string.IsNullOrWhiteSpace(name) && name.Length <= 64, "A device name must be 1 to 64 characters.");
-
-    public static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
-        }
-    }
 }

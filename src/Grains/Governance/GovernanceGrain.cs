@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using static Fabric.Rejections;
 
 namespace Fabric.Governance;
 
@@ -283,14 +284,6 @@ public sealed partial class GovernanceGrain(
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var seen = state.State.SeenRequests;
         return seen.RemoveRange(seen.Where(r => r.Value <= now).Select(r => r.Key)).SetItem(key, request.ExpiresAtUnixMs);
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Proposal {Id} by {Proposer}: {Parameter} = {Value}")]

@@ -7,6 +7,7 @@ using Fabric.Wallet.Requests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using static Fabric.Rejections;
 
 namespace Fabric.Jobs;
 
@@ -438,15 +439,6 @@ public sealed partial class JobGrain(
     private JobDetails RequireJob() => Job ?? throw new FabricRejectedException($"No job has id '{this.GetPrimaryKeyString()}'.");
 
     private static bool IsTerminal(JobStatus status) => status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
-
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted by {Renter} on cluster {ClusterId}")]
     private static partial void LogSubmitted(ILogger logger, string jobId, string renter, string clusterId);

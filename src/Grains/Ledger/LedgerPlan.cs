@@ -1,6 +1,7 @@
 using Fabric.Governance;
 using Fabric.Money;
 using Fabric.Wallet;
+using static Fabric.Rejections;
 
 namespace Fabric.Ledger;
 
@@ -159,7 +160,6 @@ public sealed class LedgerPlanner(ParameterHistory parameters, string treasury)
         return new LedgerPlan("parameter", Token.IO, [], null, ParameterCatalog.Memo(c.Name, c.Value, c.Memo));
     }
 
-
     private static async Task<LedgerPlan> ReleaseAsync(ReleaseCommand c, LedgerWrite write)
     {
         var hold = await ActiveHoldAsync(write, c.HoldId);
@@ -254,14 +254,6 @@ public sealed class LedgerPlanner(ParameterHistory parameters, string treasury)
         catch (OverflowException)
         {
             throw new FabricRejectedException("The amounts overflow a 64-bit count of base units.");
-        }
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
         }
     }
 }

@@ -1,3 +1,5 @@
+using static Fabric.Rejections;
+
 namespace Fabric.Devices;
 
 /// <summary>
@@ -176,14 +178,6 @@ public static class PoolFilter
         }
 
         return false;
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
-        }
     }
 
     /// <summary>Cheapest first, then highest tier, then id.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using static Fabric.Rejections;
 
 namespace Fabric.Devices;
 
@@ -181,7 +182,7 @@ public sealed partial class PoolShardIndex
         }
 
         var summary = _summaries[i];
-        DeviceRules.Require(beat is { UtilizationPct: >= 0 and <= 100, TemperatureC: >= -50 and <= 150, PowerW: >= 0 and <= 10_000, FreeVramMib: >= 0, BytesIn: >= 0, BytesOut: >= 0 }
+        Require(beat is { UtilizationPct: >= 0 and <= 100, TemperatureC: >= -50 and <= 150, PowerW: >= 0 and <= 10_000, FreeVramMib: >= 0, BytesIn: >= 0, BytesOut: >= 0 }
                             && beat.FreeVramMib <= summary.VramMib,
             "Heartbeat values are out of range (utilisation 0-100, temperature -50-150 °C, power 0-10000 W, free VRAM within the GPU).");
 

@@ -10,6 +10,7 @@ using Fabric.Wallet.Requests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using static Fabric.Rejections;
 
 namespace Fabric.Staking;
 
@@ -278,14 +279,6 @@ public sealed partial class StakeGrain(
     }
 
     private static decimal Io(long baseUnits) => Token.IO.FromBaseUnits(baseUnits);
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new FabricRejectedException(message);
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId}: {Amount} IO base units staked by {Owner}")]
     private static partial void LogStaked(ILogger logger, string deviceId, long amount, string owner);
