@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Fabric.Samples;
 using Fabric.Clusters;
 using Fabric.Devices;
 using Fabric.Ledger;
@@ -74,7 +73,7 @@ internal sealed class BenchHost : IAsyncDisposable
         builder.Services.AddSingleton(Options.Create(new RentalOptions()));
         builder.Services.AddSingleton(new LedgerStore(storage));
 
-        var (siloPort, gatewayPort) = FreePorts();
+        var (siloPort, gatewayPort) = BenchSiloHosting.FreePorts();
         builder.UseOrleans(silo =>
         {
             // The ids a fabric-worker uses by default, so a worker process can join through the gateway.
@@ -90,38 +89,7 @@ internal sealed class BenchHost : IAsyncDisposable
         return new BenchHost(host, network, authority, gatewayPort);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await _host.StopAsync(stopping.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // 100,000 activations may outlast the grace period; the process ends anyway.
-        }
-
-        _host.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    }
-
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var listeners = new[] { new TcpListener(IPAddress.Loopback, 0), new TcpListener(IPAddress.Loopback, 0) };
-        foreach (var listener in listeners)
-        {
-            listener.Start();
-        }
-
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var listener in listeners)
-        {
-            listener.Stop();
-        }
-
-        return (ports[0], ports[1]);
-    }
+    public ValueTask DisposeAsync() => BenchSiloHosting.StopAsync(_host);
 }
 
 /// <summary>A grain that does nothing: the bare cost of an Orleans call, measured in the same run.</summary>

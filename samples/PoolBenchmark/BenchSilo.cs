@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Fabric.Samples;
 using Fabric.Devices;
 using Fabric.Ledger;
 using Fabric.Storage;
@@ -81,7 +80,7 @@ internal sealed class BenchSilo : IAsyncDisposable
         builder.Services.AddSingleton(new LedgerStore(storage));
         builder.Services.AddSingleton(calls);
 
-        var (siloPort, gatewayPort) = FreePorts();
+        var (siloPort, gatewayPort) = BenchSiloHosting.FreePorts();
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "fabric-bench", clusterId: "fabric-bench");
@@ -129,36 +128,5 @@ internal sealed class BenchSilo : IAsyncDisposable
         };
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await _host.StopAsync(stopping.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down 100,000 activations may outlast the grace period; the process ends anyway.
-        }
-
-        _host.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    }
-
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var listeners = new[] { new TcpListener(IPAddress.Loopback, 0), new TcpListener(IPAddress.Loopback, 0) };
-        foreach (var listener in listeners)
-        {
-            listener.Start();
-        }
-
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var listener in listeners)
-        {
-            listener.Stop();
-        }
-
-        return (ports[0], ports[1]);
-    }
+    public ValueTask DisposeAsync() => BenchSiloHosting.StopAsync(_host);
 }
