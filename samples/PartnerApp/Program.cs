@@ -75,7 +75,7 @@ catch (Exception e) when (e is FormatException or ArgumentException or InvalidOp
 
 string[] command = settings["command"] is { Length: > 0 } given
     ? given.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-    : ["python", "train.py", "--epochs", "3"];
+    : ["sh", "-c", "for epoch in 1 2 3; do echo epoch $epoch of 3 on GPU $CUDA_VISIBLE_DEVICES; sleep 0.2; done"];
 
 using var host = builder.Build();
 try
