@@ -17,15 +17,18 @@ public sealed class RenterGrain(
     private Task? _flush;
     private Task _lastWrite = Task.CompletedTask;
 
+    private RecentIds? _clusters;
+    private RecentIds? _jobs;
+
     public Task AddClusterAsync(string clusterId)
     {
-        state.State = state.State with { Clusters = Prepend(state.State.Clusters, clusterId) };
+        state.State = state.State with { Clusters = (_clusters ??= new RecentIds(state.State.Clusters, Kept)).Prepend(clusterId) };
         return _flush ??= FlushAsync();
     }
 
     public Task AddJobAsync(string jobId)
     {
-        state.State = state.State with { Jobs = Prepend(state.State.Jobs, jobId) };
+        state.State = state.State with { Jobs = (_jobs ??= new RecentIds(state.State.Jobs, Kept)).Prepend(jobId) };
         return _flush ??= FlushAsync();
     }
 
@@ -57,17 +60,6 @@ public sealed class RenterGrain(
         }
 
         await state.WriteStateAsync();
-    }
-
-    private static ImmutableList<string> Prepend(ImmutableList<string> ids, string id)
-    {
-        if (ids.Count > 0 && ids[0] == id || ids.Contains(id))
-        {
-            return ids;
-        }
-
-        var added = ids.Insert(0, id);
-        return added.Count > Kept ? added.RemoveRange(Kept, added.Count - Kept) : added;
     }
 
     private static Page<string> Slice(ImmutableList<string> ids, PageRequest page)
