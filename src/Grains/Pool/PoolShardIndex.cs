@@ -31,6 +31,7 @@ public sealed partial class PoolShardIndex
     private Live[] _live = [];
     private int _count;
     private PoolCounts? _counts;
+    private readonly PoolTally _tally = new();
 
     /// <summary>Moves on every change to a stored summary.</summary>
     public long Version { get; private set; }
@@ -105,6 +106,7 @@ public sealed partial class PoolShardIndex
             return false;
         }
 
+        _tally.Subtract(_summaries[i]);
         var last = --_count;
         if (i != last)
         {
@@ -376,7 +378,7 @@ public sealed partial class PoolShardIndex
     }
 
     /// <summary>The shard's counts, computed once per version.</summary>
-    public PoolCounts Counts() => _counts ??= PoolCounting.Tally(Devices);
+    public PoolCounts Counts() => _counts ??= _tally.Snapshot();
 
     /// <summary>A copy of the summaries, for storage.</summary>
     public DeviceSummary[] Snapshot() => _summaries.AsSpan(0, _count).ToArray();
@@ -385,6 +387,7 @@ public sealed partial class PoolShardIndex
     public void Load(IEnumerable<DeviceSummary> summaries, DateTimeOffset now)
     {
         _slots.Clear();
+        _tally.Clear();
         _count = 0;
         _keys = [];
         _summaries = [];
@@ -436,6 +439,12 @@ public sealed partial class PoolShardIndex
 
     private void Set(int i, DeviceSummary summary)
     {
+        if (_summaries[i] is { } replaced)
+        {
+            _tally.Subtract(replaced);
+        }
+
+        _tally.Add(summary);
         _summaries[i] = summary;
         _keys[i] = new Keys
         {

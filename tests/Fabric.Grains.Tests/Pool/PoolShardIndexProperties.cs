@@ -78,6 +78,21 @@ public sealed class PoolShardIndexProperties
             return c.Queries.All(q => index.CountMatches(q) == BruteForce(devices, q).Total);
         }));
 
+    [Fact]
+    public void Counts_kept_through_changes_and_removals_equal_a_fresh_tally() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(200), Prop.ForAll(ScenarioGen.ToArbitrary(), c =>
+        {
+            var (index, devices) = Build(c);
+            var kept = index.Counts();
+            var fresh = PoolCounting.Tally(index.Devices);
+            return kept.Total == devices.Count && kept.Total == fresh.Total && kept.Simulated == fresh.Simulated
+                   && Same(kept.ByModel, fresh.ByModel) && Same(kept.ByRegion, fresh.ByRegion) && Same(kept.ByStatus, fresh.ByStatus);
+        }));
+
+    private static bool Same<TKey>(IReadOnlyDictionary<TKey, int> a, IReadOnlyDictionary<TKey, int> b)
+        where TKey : notnull =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var n) && n == p.Value);
+
     private static bool Holds(Scenario c)
     {
         var (index, devices) = Build(c);
