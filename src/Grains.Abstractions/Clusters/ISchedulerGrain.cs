@@ -37,6 +37,19 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [Alias("Enqueue"), SiloOnly]
     Task EnqueueAsync(QueueEntry entry);
 
+    /// <summary>
+    /// Queues a cluster as <see cref="EnqueueAsync"/> does, and answers true when it is next in line and a placement
+    /// slot is free: the cluster then places itself in the call that asked, instead of waiting for the scheduler to call
+    /// back, and reports the outcome with <see cref="AdmittedDoneAsync"/>. An admission never reported is taken back
+    /// after a lease's lifetime.
+    /// </summary>
+    [Alias("Admit"), SiloOnly]
+    Task<bool> AdmitAsync(QueueEntry entry);
+
+    /// <summary>An admitted cluster's placement ended: placed, or to be tried again like any waiting request.</summary>
+    [Alias("AdmittedDone"), SiloOnly, Orleans.Concurrency.OneWay]
+    Task AdmittedDoneAsync(string clusterId, bool placed);
+
     /// <summary>Forget a cluster that no longer needs placing (released while queued).</summary>
     [Alias("Dequeue"), SiloOnly]
     Task DequeueAsync(string clusterId);

@@ -123,7 +123,7 @@ public sealed partial class ClusterGrain(
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await GrainFactory.GetGrain<IRenterGrain>(cluster.Renter).AddClusterAsync(id);
         LogDeployed(logger, id, cluster.Renter, spec.Gpus, spec.Hours, amount, spec.Pay);
-        await EnqueueAsync(spec.Priority);
+        await PlaceNowOrQueueAsync(spec.Priority, parameters);
         return Cluster!;
     }
 
@@ -170,7 +170,10 @@ public sealed partial class ClusterGrain(
 
     public Task<PlacementReport?> ExplainAsync() => Task.FromResult(_report ?? state.State.Report);
 
-    public Task<bool> TryPlaceAsync()
+    public Task<bool> TryPlaceAsync() => TryPlaceAsync(parameters: null);
+
+    /// <param name="parameters">Network parameters read in this same call, if any; else they are read afresh.</param>
+    private Task<bool> TryPlaceAsync(NetworkParameters? parameters)
     {
         // One placement at a time per cluster: a second caller waits for the first's outcome.
         return Placing();
@@ -182,7 +185,7 @@ public sealed partial class ClusterGrain(
                 await running;
             }
 
-            var attempt = PlaceAsync();
+            var attempt = PlaceAsync(parameters);
             _placing = attempt;
             try
             {
@@ -298,7 +301,7 @@ public sealed partial class ClusterGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => TickAsync();
 
-    private async Task<bool> PlaceAsync()
+    private async Task<bool> PlaceAsync(NetworkParameters? parameters)
     {
         if (Cluster is not { } cluster || IsEnded(cluster.Status))
         {
@@ -312,8 +315,9 @@ public sealed partial class ClusterGrain(
         }
 
         var options = rental.Value;
-        // Weights are live parameters: a governance change applies from the next placement.
-        var scorer = new PlacementScorer((await Parameters.GetAsync()).Weights());
+        // Weights are live parameters: a governance change applies from the next placement (a deploy that places at once
+        // scores with those it read a moment before, for its escrow).
+        var scorer = new PlacementScorer((parameters ?? await Parameters.GetAsync()).Weights());
         var attempts = 0;
         PlacementReport? report = null;
         async ValueTask<List<Reserved>?> TryOnceAsync()
@@ -785,10 +789,39 @@ public sealed partial class ClusterGrain(
             : rental.Value.IoPriceUsd;
     }
 
-    private async Task EnqueueAsync(Priority priority)
+    private Task EnqueueAsync(Priority priority) => Scheduler.EnqueueAsync(QueueEntryFor(priority));
+
+    /// <summary>
+    /// Queues the cluster; when nothing waits ahead of it, the scheduler lets it place itself in this call, so the renter
+    /// hears back a running cluster and the scheduler's call back is saved. A failed try leaves the cluster waiting, as
+    /// any request the scheduler tried: the deploy itself (escrow held, cluster stored) has succeeded.
+    /// </summary>
+    private async Task PlaceNowOrQueueAsync(Priority priority, NetworkParameters parameters)
+    {
+        if (!await Scheduler.AdmitAsync(QueueEntryFor(priority)))
+        {
+            return;
+        }
+
+        var placed = false;
+        try
+        {
+            placed = await TryPlaceAsync(parameters);
+        }
+        catch (Exception e)
+        {
+            LogPlacementFailed(logger, this.GetPrimaryKeyString(), e.Message);
+        }
+        finally
+        {
+            await Scheduler.AdmittedDoneAsync(this.GetPrimaryKeyString(), placed);
+        }
+    }
+
+    private QueueEntry QueueEntryFor(Priority priority)
     {
         var cluster = RequireCluster();
-        await Scheduler.EnqueueAsync(new QueueEntry
+        return new QueueEntry
         {
             ClusterId = cluster.Id,
             Renter = cluster.Renter,
@@ -796,7 +829,7 @@ public sealed partial class ClusterGrain(
             QueuedAt = cluster.CreatedAt,
             Cheap = cluster.Spec.Cheap,
             Gpus = Math.Max(1, Missing(cluster).Count),
-        });
+        };
     }
 
     private List<string> ActiveJobs() => [.. state.State.Active];
@@ -865,6 +898,9 @@ public sealed partial class ClusterGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {ClusterId} settled: {Amount} {Token} base units to suppliers")]
     private static partial void LogSettled(ILogger logger, string clusterId, long amount, Token token);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Placement of cluster {ClusterId} failed: {Reason}; it waits for the next try")]
+    private static partial void LogPlacementFailed(ILogger logger, string clusterId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {ClusterId} could not tell job {JobId}: {Reason}")]
     private static partial void LogJobNotTold(ILogger logger, string clusterId, string jobId, string reason);

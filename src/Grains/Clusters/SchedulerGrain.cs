@@ -11,7 +11,8 @@ namespace Fabric.Clusters;
 /// served longest ago (one renter's thousand requests do not block another's one), then by submission time. Runs up to
 /// <see cref="RentalOptions.MaxConcurrentPlacements"/> placements at once; a request that finds no capacity waits and
 /// tries again when capacity appears (a nudge) or after <see cref="RentalOptions.RetryEvery"/>. Cheap requests wait
-/// like the others but never hold up the queue. Kept in memory: clusters re-enqueue themselves from their reminder.
+/// like the others but never hold up the queue. A deploying cluster whose turn is now is admitted: it places itself in
+/// the deploy call instead of being called back. Kept in memory: clusters re-enqueue themselves from their reminder.
 /// </summary>
 [Reentrant]
 public sealed partial class SchedulerGrain(
@@ -22,6 +23,9 @@ public sealed partial class SchedulerGrain(
     private readonly PlacementOrder _queue = new(options.Value.AgingStep);
     private long _placed;
     private bool _pumping;
+
+    // Clusters placing themselves after an admission, with when they were admitted.
+    private readonly Dictionary<string, DateTimeOffset> _admitted = new(StringComparer.Ordinal);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -35,6 +39,40 @@ public sealed partial class SchedulerGrain(
         ArgumentNullException.ThrowIfNull(entry);
         _queue.Add(entry);
         Pump();
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> AdmitAsync(QueueEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        _queue.Add(entry);
+        var admitted = false;
+        var now = time.GetUtcNow();
+        // What Pump does, except that the asking cluster, when its turn is now, is told so rather than called back.
+        while (_queue.Placing < options.Value.MaxConcurrentPlacements && _queue.Next(now) is { } next)
+        {
+            if (next.ClusterId == entry.ClusterId)
+            {
+                _admitted[entry.ClusterId] = now;
+                admitted = true;
+            }
+            else
+            {
+                _ = PlaceAsync(next);
+            }
+        }
+
+        return Task.FromResult(admitted);
+    }
+
+    public Task AdmittedDoneAsync(string clusterId, bool placed)
+    {
+        // Unknown when the admission was taken back meanwhile, or this scheduler was activated again since.
+        if (_admitted.Remove(clusterId))
+        {
+            Done(clusterId, placed);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -111,7 +149,12 @@ public sealed partial class SchedulerGrain(
             LogPlacementFailed(logger, entry.ClusterId, e.Message);
         }
 
-        _queue.Done(entry.ClusterId, placed);
+        Done(entry.ClusterId, placed);
+    }
+
+    private void Done(string clusterId, bool placed)
+    {
+        _queue.Done(clusterId, placed);
         if (placed)
         {
             _placed++;
@@ -122,6 +165,15 @@ public sealed partial class SchedulerGrain(
 
     private Task Retry()
     {
+        // An admitted cluster that never reported (its silo died mid-placement) gives its slot back; its leases have
+        // expired by then, and a try made again finds the cluster placed or places it.
+        var now = time.GetUtcNow();
+        foreach (var (clusterId, _) in _admitted.Where(a => now - a.Value > options.Value.LeaseTtl).ToList())
+        {
+            _admitted.Remove(clusterId);
+            _queue.Done(clusterId, placed: false);
+        }
+
         // Every waiting request tries again each tick (and on each nudge): capacity may have appeared unannounced.
         _queue.WakeAll();
         Pump();

@@ -43,6 +43,51 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Deploy_answers_with_the_cluster_running_when_it_is_next_in_line_and_capacity_is_free()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 1);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var id = RentalTestKit.NewId("c");
+
+        var deployed = await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 500_000));
+
+        // Placed within the deploy call: no wait, and the scheduler holds no entry or slot for it afterwards.
+        Assert.Equal(ClusterStatus.Running, deployed.Status);
+        Assert.Equal(devices[0].Id, Assert.Single(deployed.Members).DeviceId);
+        Assert.Equal(DeviceStatus.Busy, (await devices[0].Grain.GetAsync())!.Status);
+        var queue = await fixture.Grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey).ViewAsync(1000);
+        Assert.DoesNotContain(queue.Next, e => e.ClusterId == id);
+        Assert.Equal(-1, await fixture.Grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey).PositionAsync(id));
+    }
+
+    [Fact]
+    public async Task An_admission_never_reported_gives_its_slot_back_after_a_lease_lifetime()
+    {
+        var scheduler = fixture.Grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey);
+        var ghost = RentalTestKit.NewId("c");
+        var entry = new QueueEntry
+        {
+            ClusterId = ghost, Renter = "renter-whose-silo-died", Priority = Priority.Normal, QueuedAt = ClusterFixture.Clock.GetUtcNow(), Cheap = false, Gpus = 1,
+        };
+
+        Assert.True(await fixture.Grains.GetGrain<ISchedulerRelayGrain>(0).AdmitAsync(entry));
+        Assert.True((await scheduler.ViewAsync(0)).Placing >= 1);
+        Assert.NotEqual(-1, await scheduler.PositionAsync(ghost));
+
+        // The admitted cluster never reports. Once a lease's lifetime has passed, the scheduler's next tick takes the
+        // slot back and tries the entry itself; the cluster (never stored) has nothing to place, so the entry leaves.
+        ClusterFixture.Clock.Advance(new RentalOptions().LeaseTtl + TimeSpan.FromSeconds(1));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (await scheduler.PositionAsync(ghost) != -1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(-1, await scheduler.PositionAsync(ghost));
+    }
+
+    [Fact]
     public async Task Settlement_pays_exactly_the_hours_used_times_the_price_and_returns_the_rest()
     {
         var model = RentalTestKit.UniqueModel();
