@@ -814,7 +814,20 @@ public sealed partial class ClusterGrain(
         }
         finally
         {
+            await ReportAdmittedAsync(placed);
+        }
+    }
+
+    private async Task ReportAdmittedAsync(bool placed)
+    {
+        try
+        {
             await Scheduler.AdmittedDoneAsync(this.GetPrimaryKeyString(), placed);
+        }
+        catch (Exception e)
+        {
+            // The deploy has succeeded whatever the scheduler hears; an admission never reported is taken back.
+            LogAdmissionNotReported(logger, this.GetPrimaryKeyString(), e.Message);
         }
     }
 
@@ -901,6 +914,9 @@ public sealed partial class ClusterGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Placement of cluster {ClusterId} failed: {Reason}; it waits for the next try")]
     private static partial void LogPlacementFailed(ILogger logger, string clusterId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {ClusterId} could not tell the scheduler its placement ended: {Reason}; the scheduler takes the slot back itself")]
+    private static partial void LogAdmissionNotReported(ILogger logger, string clusterId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {ClusterId} could not tell job {JobId}: {Reason}")]
     private static partial void LogJobNotTold(ILogger logger, string clusterId, string jobId, string reason);
