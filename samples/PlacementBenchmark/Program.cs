@@ -30,7 +30,7 @@ var json = args.Contains("--json");
 if (args.Contains("--help"))
 {
     Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --warm-singles N --warm-gangs N --submitters N --register-concurrency N --setup-concurrency N --json]");
-    Console.WriteLine("       dotnet run -c Release --project samples/PlacementBenchmark -- --jobs [--gpus N --count N --submitters N --rate R]   (end to end through one real worker process)");
+    Console.WriteLine("       dotnet run -c Release --project samples/PlacementBenchmark -- --jobs [--gpus N --count N --warm-jobs N --submitters N --rate R]   (end to end through one real worker process)");
     return 0;
 }
 
@@ -49,7 +49,7 @@ if (args.Contains("--jobs"))
     var jobsDir = Path.Combine(Path.GetTempPath(), $"fabric-jobbench-{Guid.NewGuid():N}");
     try
     {
-        return await JobBench.RunAsync(jobsDir, Arg("--gpus", 4), Arg("--count", 3000), submitters, Arg("--rate", 0), Progress);
+        return await JobBench.RunAsync(jobsDir, Arg("--gpus", 4), Arg("--count", 3000), Arg("--warm-jobs", 3000), submitters, Arg("--rate", 0), Progress);
     }
     finally
     {
