@@ -61,10 +61,14 @@ public sealed partial class JobProcess : IAsyncDisposable
     private int _disposed;
     private bool _killed;
 
-    private JobProcess(JobLaunch launch, Process process, JobOutput output, JobRunnerOptions options, TimeProvider time)
+    // Started in a session of its own (ProcessGroup): what it leaves running dies with the rank.
+    private readonly bool _ownGroup;
+
+    private JobProcess(JobLaunch launch, Process process, bool ownGroup, JobOutput output, JobRunnerOptions options, TimeProvider time)
     {
         Launch = launch;
         _process = process;
+        _ownGroup = ownGroup;
         ProcessId = process.Id;
         StartedAt = time.GetUtcNow();
         Completion = RunAsync(output, options.OutputGracePeriod, time);
@@ -107,7 +111,17 @@ public sealed partial class JobProcess : IAsyncDisposable
             return Task.FromResult(JobStartResult.Failed($"Cannot create the job folder under {options.WorkRoot}: {e.Message}"));
         }
 
-        var process = new Process { StartInfo = StartInfo(launch, folder) };
+        string? resolved = null;
+        if (ProcessGroup.Setsid is not null && OperatingSystem.IsLinux())
+        {
+            (resolved, var failure) = ProcessGroup.Resolve(launch.Program);
+            if (failure is not null)
+            {
+                return Task.FromResult(JobStartResult.Failed($"Cannot start '{launch.Program}': {failure}"));
+            }
+        }
+
+        var process = new Process { StartInfo = StartInfo(launch, folder, resolved) };
         try
         {
             process.Start();
@@ -119,12 +133,13 @@ public sealed partial class JobProcess : IAsyncDisposable
         }
 
         process.StandardInput.Close();
-        return Task.FromResult(JobStartResult.Succeeded(new JobProcess(launch, process, new JobOutput(launch, options, sink, time), options, time)));
+        return Task.FromResult(JobStartResult.Succeeded(new JobProcess(launch, process, resolved is not null, new JobOutput(launch, options, sink, time), options, time)));
     }
 
     /// <summary>
-    /// Kills the process and every process it started (that is still its descendant), and returns its exit once its
-    /// last output has been handed on. Does nothing more to a process that has already exited.
+    /// Kills the process and every process it started (its descendants, and on Linux whatever stayed in its process
+    /// group), and returns its exit once its last output has been handed on. Does nothing more to a process that has
+    /// already exited (what it left running was killed when it exited).
     /// </summary>
     public async Task<JobExit> KillAsync()
     {
@@ -171,6 +186,17 @@ public sealed partial class JobProcess : IAsyncDisposable
             {
                 // A descendant could not be killed (it exited meanwhile, or belongs to another user); the rest are.
             }
+
+            // Descendants first (one may have left the group), then the group (one may have lost its parent).
+            KillGroup();
+        }
+    }
+
+    private void KillGroup()
+    {
+        if (_ownGroup)
+        {
+            ProcessGroup.KillAll(ProcessId);
         }
     }
 
@@ -189,9 +215,12 @@ public sealed partial class JobProcess : IAsyncDisposable
 
         var exitedAt = time.GetUtcNow();
         var exitCode = _process.ExitCode;
+        // The rank is over, and so is whatever it left running in the background.
+        KillGroup();
         _exitedSignal.SetResult();
 
-        // Something the process left running may hold its pipes open: read what comes within the grace period only.
+        // Something the process left running outside its group may hold its pipes open: read what comes within the
+        // grace period only.
         try
         {
             await reading.WaitAsync(gracePeriod, time);
@@ -206,9 +235,10 @@ public sealed partial class JobProcess : IAsyncDisposable
         return new JobExit(exitCode, killed, exitedAt, output.ReadBytes, output.DroppedBytes);
     }
 
-    private static ProcessStartInfo StartInfo(JobLaunch launch, string folder)
+    // resolved: the program's path when it starts through setsid, in a session of its own; else null.
+    private static ProcessStartInfo StartInfo(JobLaunch launch, string folder, string? resolved)
     {
-        var start = new ProcessStartInfo(launch.Program)
+        var start = new ProcessStartInfo(resolved is null ? launch.Program : ProcessGroup.Setsid!)
         {
             UseShellExecute = false,
             WorkingDirectory = folder,
@@ -216,6 +246,11 @@ public sealed partial class JobProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (resolved is not null)
+        {
+            start.ArgumentList.Add(resolved);
+        }
+
         foreach (var argument in launch.Arguments)
         {
             start.ArgumentList.Add(argument);

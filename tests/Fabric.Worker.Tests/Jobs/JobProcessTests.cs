@@ -245,16 +245,50 @@ public sealed class JobProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Output_left_open_by_a_background_child_does_not_hold_completion_past_the_grace_period()
+    public async Task A_process_left_running_in_the_background_is_killed_when_its_rank_ends()
     {
+        await using var process = await StartAsync(Shell("sleep 100 & echo $!"));
+
+        var exit = await process.Completion.WaitAsync(Patience, TestContext.Current.CancellationToken);
+
+        // It would go on holding the GPU after the rank ended; it dies with the rank, and does not count as a kill.
+        Assert.Equal(0, exit.ExitCode);
+        Assert.False(exit.Killed);
+        var left = int.Parse(_sink.Text(LogSource.Stdout), CultureInfo.InvariantCulture);
+        var deadline = DateTime.UtcNow + Patience;
+        while (IsAlive(left) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(IsAlive(left), $"{left}, left running by the rank, is gone when the rank ends");
+    }
+
+    [Fact]
+    public async Task Output_left_open_by_a_process_that_left_the_group_does_not_hold_completion_past_the_grace_period()
+    {
+        // A daemon that starts a session of its own escapes the group (on purpose); its open pipes must not hold the rank.
         var options = Options(_root) with { OutputGracePeriod = TimeSpan.FromMilliseconds(300) };
-        await using var process = await StartAsync(Shell("sleep 100 & echo $!"), options);
+        await using var process = await StartAsync(Shell("setsid sleep 100 & echo $!"), options);
 
         var exit = await process.Completion.WaitAsync(Patience, TestContext.Current.CancellationToken);
 
         Assert.Equal(0, exit.ExitCode);
-        var orphan = int.Parse(_sink.Text(LogSource.Stdout), CultureInfo.InvariantCulture);
-        Assert.True(IsAlive(orphan));
-        System.Diagnostics.Process.GetProcessById(orphan).Kill();
+        var daemon = int.Parse(_sink.Text(LogSource.Stdout), CultureInfo.InvariantCulture);
+        Assert.True(IsAlive(daemon));
+        System.Diagnostics.Process.GetProcessById(daemon).Kill();
+    }
+
+    [Fact]
+    public async Task A_program_that_may_not_be_run_fails_to_start()
+    {
+        var script = Path.Combine(_root.FullName, "not-executable.sh");
+        await File.WriteAllTextAsync(script, "#!/bin/sh\necho never\n", TestContext.Current.CancellationToken);
+
+        var result = await JobProcess.StartAsync(Launch(script), Options(_root), _sink, TimeProvider.System);
+
+        Assert.False(result.Started);
+        Assert.StartsWith($"Cannot start '{script}': ", result.Failure, StringComparison.Ordinal);
+        Assert.Contains("ermission denied", result.Failure, StringComparison.Ordinal);
     }
 }
