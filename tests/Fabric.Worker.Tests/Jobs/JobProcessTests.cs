@@ -269,7 +269,9 @@ public sealed class JobProcessTests : IDisposable
     {
         // A daemon that starts a session of its own escapes the group (on purpose); its open pipes must not hold the rank.
         var options = Options(_root) with { OutputGracePeriod = TimeSpan.FromMilliseconds(300) };
-        await using var process = await StartAsync(Shell("setsid sleep 100 & echo $!"), options);
+        // The rank waits until the daemon's session (field 6 of its stat) is no longer the rank's, so that it has left.
+        await using var process = await StartAsync(
+            Shell("setsid sleep 100 & p=$!; while [ \"$(cut -d' ' -f6 /proc/$p/stat)\" = \"$$\" ]; do sleep 0.01; done; echo $p"), options);
 
         var exit = await process.Completion.WaitAsync(Patience, TestContext.Current.CancellationToken);
 
