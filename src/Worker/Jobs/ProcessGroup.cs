@@ -17,6 +17,8 @@ internal static partial class ProcessGroup
         OperatingSystem.IsLinux() ? Array.Find(["/usr/bin/setsid", "/bin/setsid"], File.Exists) : null;
 
     /// <summary>Kills every process still in the group that <paramref name="leader"/> led; false when none was left.</summary>
+    // Safe after the leader was reaped: Linux does not give its id to a new process while the group still has members,
+    // and an empty group only answers "no such process".
     public static bool KillAll(int leader) => leader > 1 && Kill(-leader, SigKill) == 0;
 
     /// <summary>
