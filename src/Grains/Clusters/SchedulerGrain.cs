@@ -46,23 +46,7 @@ public sealed partial class SchedulerGrain(
     {
         ArgumentNullException.ThrowIfNull(entry);
         _queue.Add(entry);
-        var admitted = false;
-        var now = time.GetUtcNow();
-        // What Pump does, except that the asking cluster, when its turn is now, is told so rather than called back.
-        while (_queue.Placing < options.Value.MaxConcurrentPlacements && _queue.Next(now) is { } next)
-        {
-            if (next.ClusterId == entry.ClusterId)
-            {
-                _admitted[entry.ClusterId] = now;
-                admitted = true;
-            }
-            else
-            {
-                _ = PlaceAsync(next);
-            }
-        }
-
-        return Task.FromResult(admitted);
+        return Task.FromResult(Pump(asking: entry.ClusterId));
     }
 
     public Task AdmittedDoneAsync(string clusterId, bool placed)
@@ -114,27 +98,41 @@ public sealed partial class SchedulerGrain(
         return Task.FromResult(-1);
     }
 
-    /// <summary>Starts placements while there is room and something ready to try.</summary>
-    private void Pump()
+    /// <summary>
+    /// Starts placements while there is room and something ready to try. The cluster <paramref name="asking"/>, when its
+    /// turn comes, is admitted (true) to place itself rather than called back.
+    /// </summary>
+    private bool Pump(string? asking = null)
     {
         if (_pumping)
         {
-            return;
+            return false;
         }
 
         _pumping = true;
+        var admitted = false;
         try
         {
             var now = time.GetUtcNow();
             while (_queue.Placing < options.Value.MaxConcurrentPlacements && _queue.Next(now) is { } entry)
             {
-                _ = PlaceAsync(entry);
+                if (entry.ClusterId == asking)
+                {
+                    _admitted[entry.ClusterId] = now;
+                    admitted = true;
+                }
+                else
+                {
+                    _ = PlaceAsync(entry);
+                }
             }
         }
         finally
         {
             _pumping = false;
         }
+
+        return admitted;
     }
 
     private async Task PlaceAsync(QueueEntry entry)

@@ -61,7 +61,7 @@ public static class PoolCounting
         return new PoolCounts { Total = total, ByModel = byModel, ByRegion = byRegion, ByStatus = byStatus, Simulated = simulated };
     }
 
-    private static void Add<TKey>(Dictionary<TKey, int> counts, TKey key, int n)
+    internal static void Add<TKey>(Dictionary<TKey, int> counts, TKey key, int n)
         where TKey : notnull
     {
         ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _);

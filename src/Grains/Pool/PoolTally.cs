@@ -39,16 +39,9 @@ internal sealed class PoolTally
     {
         _total += n;
         _simulated += device.Simulated ? n : 0;
-        Move(_byModel, device.Model, n);
-        Move(_byRegion, device.Region, n);
-        Move(_byStatus, device.Status, n);
-    }
-
-    private static void Move<TKey>(Dictionary<TKey, int> counts, TKey key, int n)
-        where TKey : notnull
-    {
-        ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _);
-        count += n;
+        PoolCounting.Add(_byModel, device.Model, n);
+        PoolCounting.Add(_byRegion, device.Region, n);
+        PoolCounting.Add(_byStatus, device.Status, n);
     }
 
     private static Dictionary<TKey, int> Listed<TKey>(Dictionary<TKey, int> counts, IEqualityComparer<TKey> comparer)
