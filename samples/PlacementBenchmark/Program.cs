@@ -23,20 +23,21 @@ var gangs = Arg("--gangs", 3_000);
 var gangSize = Arg("--gang-size", 8);
 var warmSingles = Arg("--warm-singles", 5_000);
 var warmGangs = Arg("--warm-gangs", 500);
+var warmRounds = Arg("--warm-rounds", 2);
 var submitters = Arg("--submitters", 64);
 var setupConcurrency = Arg("--setup-concurrency", 8);
 var registerConcurrency = Arg("--register-concurrency", 512);
 var json = args.Contains("--json");
 if (args.Contains("--help"))
 {
-    Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --warm-singles N --warm-gangs N --submitters N --register-concurrency N --setup-concurrency N --json]");
+    Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --warm-singles N --warm-gangs N --warm-rounds N --submitters N --register-concurrency N --setup-concurrency N --json]");
     Console.WriteLine("       dotnet run -c Release --project samples/PlacementBenchmark -- --jobs [--gpus N --count N --warm-jobs N --submitters N --rate R]   (end to end through one real worker process)");
     return 0;
 }
 
-if ((long)singles + warmSingles + (long)(gangs + warmGangs) * gangSize > devicesWanted)
+if ((long)singles + (long)warmSingles * warmRounds + ((long)gangs + (long)warmGangs * warmRounds) * gangSize > devicesWanted)
 {
-    Console.Error.WriteLine($"{singles} + {warmSingles} (warm-up) single-GPU and {gangs} + {warmGangs} (warm-up) × {gangSize}-GPU clusters need more than {devicesWanted} devices.");
+    Console.Error.WriteLine($"{singles} + {warmRounds} × {warmSingles} (warm-up) single-GPU and {gangs} + {warmRounds} × {warmGangs} (warm-up) × {gangSize}-GPU clusters need more than {devicesWanted} devices.");
     return 64;
 }
 
@@ -134,9 +135,13 @@ try
 
     var clusters = new List<string>();
     // Not measured: the runtime compiles the placement path twice over (quick, then optimised with profile data) in
-    // its first seconds, which a silo that has run for minutes has long done.
-    await PlaceAsync("warm-up single-GPU", warmSingles, 1, "ws");
-    await PlaceAsync($"warm-up {gangSize}-GPU gang", warmGangs, gangSize, "wg");
+    // its first seconds, which a silo that has run for minutes has long done. Warm-up runs in rounds, as one round of
+    // each kind left the compiler still busy with the path in the measured phases.
+    for (var round = 0; round < warmRounds; round++)
+    {
+        await PlaceAsync("warm-up single-GPU", warmSingles, 1, $"ws{round}-");
+        await PlaceAsync($"warm-up {gangSize}-GPU gang", warmGangs, gangSize, $"wg{round}-");
+    }
     var single = await PlaceAsync("single-GPU", singles, 1, "s");
     var gang = await PlaceAsync($"{gangSize}-GPU gang", gangs, gangSize, "g");
 
@@ -194,7 +199,7 @@ try
         foreach (var phase in new[] { single, gang })
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{phase.Name,-16} {phase.Count,7:N0} clusters in {phase.Seconds,6:0.0} s = {phase.PerSecond,7:N0}/s; submit→placed p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms; ratio to bare calls {phase.PerSecond / pings.PerSecond:0.000}; CPU {phase.Cores:0.00} of {Environment.ProcessorCount} cores; not placed {phase.NotPlaced}"));
+                $"{phase.Name,-16} {phase.Count,7:N0} clusters in {phase.Seconds,6:0.0} s = {phase.PerSecond,7:N0}/s; submit→placed p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms; ratio to bare calls {phase.PerSecond / pings.PerSecond:0.000}; CPU {phase.Cores:0.00} of {Environment.ProcessorCount} cores, {phase.Cores * phase.Seconds * 1000 / phase.Count:0.00} ms per placement, GC pauses {phase.GcPausedShare:P0}; not placed {phase.NotPlaced}"));
         }
 
         Console.WriteLine($"oversubscription: {duplicates} devices placed twice, {partial} partial clusters, pool Busy {busy:N0} = placed GPUs {placedGpus:N0}");
@@ -222,6 +227,8 @@ try
         var latencies = new double[count];
         long notPlaced = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var paused = GC.GetTotalPauseDuration();
+        var allocated = GC.GetTotalAllocatedBytes();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(async s =>
         {
@@ -242,10 +249,13 @@ try
         var seconds = watch.Elapsed.TotalSeconds;
         // Whether the phase was bound by the cores or by waiting: the process's CPU time over the phase's wall time.
         var cores = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / seconds;
+        // The collector's share: the time it paused the process, and what a placement allocated (its work grows with it).
+        var gcShare = (GC.GetTotalPauseDuration() - paused).TotalSeconds / seconds;
+        var kibPerPlacement = (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / count;
         clusters.AddRange(ids);
         Array.Sort(latencies);
-        var phase = new Phase(name, count, seconds, (count - notPlaced) / seconds, latencies[count / 2], latencies[Math.Min(count - 1, (int)(count * 0.99))], notPlaced, cores);
-        Progress(string.Create(CultureInfo.InvariantCulture, $"  {phase.PerSecond:N0} placements/s, p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms, CPU {cores:0.00} cores, not placed {notPlaced}"));
+        var phase = new Phase(name, count, seconds, (count - notPlaced) / seconds, latencies[count / 2], latencies[Math.Min(count - 1, (int)(count * 0.99))], notPlaced, cores, gcShare, kibPerPlacement);
+        Progress(string.Create(CultureInfo.InvariantCulture, $"  {phase.PerSecond:N0} placements/s, p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms, CPU {cores:0.00} cores = {cores * seconds * 1000 / count:0.00} ms per placement (paused for GC {gcShare:P0} of the time), {kibPerPlacement:N0} KiB allocated per placement, not placed {notPlaced}"));
         return phase;
     }
 
@@ -301,4 +311,4 @@ static async Task<(double PerSecond, long Calls)> TimedAsync(int concurrency, Ti
     return (calls / stop.Elapsed.TotalSeconds, calls);
 }
 
-internal sealed record Phase(string Name, int Count, double Seconds, double PerSecond, double P50Ms, double P99Ms, long NotPlaced, double Cores);
+internal sealed record Phase(string Name, int Count, double Seconds, double PerSecond, double P50Ms, double P99Ms, long NotPlaced, double Cores, double GcPausedShare, double KibPerPlacement);

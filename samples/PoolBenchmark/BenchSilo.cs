@@ -74,6 +74,7 @@ internal sealed class BenchSilo : IAsyncDisposable
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         builder.Services.AddKeyedSingleton(FabricClock.Key, TimeProvider.System);
+        builder.Services.AddSingleton<GrainReferences>();
         builder.Services.AddSingleton(Options.Create(network));
         builder.Services.AddSingleton(Options.Create(new FeeOptions()));
         builder.Services.AddSingleton(Options.Create(pool));

@@ -41,6 +41,7 @@ builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("Fabric.Rewards", LogLevel.Information);
 builder.Services.AddKeyedSingleton<TimeProvider>(FabricClock.Key, clock);
+builder.Services.AddSingleton<GrainReferences>();
 builder.Services.AddSingleton(Options.Create(new NetworkOptions { Id = "fabric-bench" }));
 builder.Services.AddSingleton(Options.Create(new FeeOptions()));
 builder.Services.AddSingleton(Options.Create(pool));

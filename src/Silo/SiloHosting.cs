@@ -31,6 +31,7 @@ public static class SiloHosting
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(storage);
         builder.Services.AddKeyedSingleton(FabricClock.Key, TimeProvider.System);
+        builder.Services.AddSingleton<GrainReferences>();
         builder.Services.AddSingleton(Options.Create(network));
         builder.Services.AddSingleton(Options.Create(fees));
         builder.Services.AddSingleton(new LedgerStore(storage));

@@ -101,6 +101,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             var connectionString = silo.Configuration["FabricConnectionString"]!;
             silo.Services.AddKeyedSingleton<TimeProvider>(FabricClock.Key, Clock);
+            silo.Services.AddSingleton<GrainReferences>();
             silo.Services.AddSingleton(Options.Create(Network));
             silo.Services.AddSingleton(Options.Create(new FeeOptions()));
             silo.Services.AddSingleton(Options.Create(Pool));

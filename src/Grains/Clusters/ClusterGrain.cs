@@ -30,6 +30,7 @@ public sealed partial class ClusterGrain(
     IOptions<FeeOptions> fees,
     IOptions<NetworkOptions> network,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
+    GrainReferences grains,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     private const string ReminderName = "cluster";
@@ -45,11 +46,11 @@ public sealed partial class ClusterGrain(
 
     private ClusterDetails? Cluster => state.State.Cluster;
 
-    private ILedgerGrain Ledger => GrainFactory.GetGrain<ILedgerGrain>(ILedgerGrain.NetworkKey);
+    private ILedgerGrain Ledger => grains.Get<ILedgerGrain>(ILedgerGrain.NetworkKey);
 
-    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey);
+    private ISchedulerGrain Scheduler => grains.Get<ISchedulerGrain>(ISchedulerGrain.NetworkKey);
 
-    private IParametersGrain Parameters => GrainFactory.GetGrain<IParametersGrain>(IParametersGrain.NetworkKey);
+    private IParametersGrain Parameters => grains.Get<IParametersGrain>(IParametersGrain.NetworkKey);
 
     /// <summary>
     /// The fee rates the cluster's escrow was sized with: those in force at deploy (a governance change later applies
@@ -121,7 +122,7 @@ public sealed partial class ClusterGrain(
             PaymentFeeBps = paymentFeeBps,
         });
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<IRenterGrain>(cluster.Renter).AddClusterAsync(id);
+        await grains.Get<IRenterGrain>(cluster.Renter).AddClusterAsync(id);
         LogDeployed(logger, id, cluster.Renter, spec.Gpus, spec.Hours, amount, spec.Pay);
         await PlaceNowOrQueueAsync(spec.Priority, parameters);
         return Cluster!;
@@ -218,7 +219,7 @@ public sealed partial class ClusterGrain(
             Excluded = state.State.Excluded.Add(deviceId),
         });
         LogMemberLost(logger, cluster.Id, member.Rank, deviceId, reason);
-        await GrainFactory.GetGrain<IDeviceGrain>(deviceId).ReleaseAsync(cluster.Id, "device lost");
+        await grains.Get<IDeviceGrain>(deviceId).ReleaseAsync(cluster.Id, "device lost");
         foreach (var job in ActiveJobs())
         {
             TellJob(job, j => j.RankLostAsync(member.Rank, reason));
@@ -427,7 +428,7 @@ public sealed partial class ClusterGrain(
             Take = Math.Min(PageRequest.MaxSize, missing.Count * 3 + 8 + excluded.Count),
             SampleShards = attempt == 1 ? rental.Value.SampleShards : 0,
         };
-        var pool = GrainFactory.GetGrain<IPoolGrain>(0);
+        var pool = grains.Get<IPoolGrain>(0);
         var page = await pool.QueryAsync(query);
         var feasible = page.Items.Where(d => !excluded.Contains(d.Id)).ToList();
         if (feasible.Count < missing.Count && query.SampleShards > 0)
@@ -457,8 +458,8 @@ public sealed partial class ClusterGrain(
             next += batch.Count;
             var ranks = missing.Except(reserved.Select(r => r.Rank)).Take(batch.Count).ToList();
             var replies = await Task.WhenAll(batch.Select((c, i) => claim
-                ? GrainFactory.GetGrain<IDeviceGrain>(c.DeviceId).ClaimAsync(cluster.Id, ranks[i])
-                : GrainFactory.GetGrain<IDeviceGrain>(c.DeviceId).ReserveAsync(cluster.Id, ranks[i], ttl)));
+                ? grains.Get<IDeviceGrain>(c.DeviceId).ClaimAsync(cluster.Id, ranks[i])
+                : grains.Get<IDeviceGrain>(c.DeviceId).ReserveAsync(cluster.Id, ranks[i], ttl)));
             for (var i = 0; i < batch.Count; i++)
             {
                 if (replies[i].Granted)
@@ -480,7 +481,7 @@ public sealed partial class ClusterGrain(
 
         if (reserved.Count == missing.Count)
         {
-            var commits = await Task.WhenAll(reserved.Select(r => GrainFactory.GetGrain<IDeviceGrain>(r.DeviceId).CommitAsync(r.Lease.LeaseId)));
+            var commits = await Task.WhenAll(reserved.Select(r => grains.Get<IDeviceGrain>(r.DeviceId).CommitAsync(r.Lease.LeaseId)));
             if (commits.All(c => c))
             {
                 return (reserved, Report(now, $"placed {reserved.Count} GPU(s) on attempt {attempt}", page.Total, ranked, outcomes, attempt));
@@ -496,7 +497,7 @@ public sealed partial class ClusterGrain(
         }
 
         // All or nothing: give back every lease (and any rental a partial commit made).
-        await Task.WhenAll(reserved.Select(r => GrainFactory.GetGrain<IDeviceGrain>(r.DeviceId).ReleaseAsync(cluster.Id, "placement rolled back")));
+        await Task.WhenAll(reserved.Select(r => grains.Get<IDeviceGrain>(r.DeviceId).ReleaseAsync(cluster.Id, "placement rolled back")));
         return (null, Report(now, $"only {reserved.Count} of {missing.Count} GPU(s) could be reserved (others were taken meanwhile)", page.Total, ranked, outcomes, attempt));
     }
 
@@ -548,7 +549,7 @@ public sealed partial class ClusterGrain(
         await state.WriteAsync(state.State with { Cluster = cluster with { Stars = (int)stars }, SeenRequests = Remember(request) });
         foreach (var member in cluster.Members.Concat(cluster.PastMembers).DistinctBy(m => m.DeviceId))
         {
-            await GrainFactory.GetGrain<IDeviceGrain>(member.DeviceId).RateAsync(cluster.Id, (int)stars);
+            await grains.Get<IDeviceGrain>(member.DeviceId).RateAsync(cluster.Id, (int)stars);
         }
     }
 
@@ -599,7 +600,7 @@ public sealed partial class ClusterGrain(
 
         foreach (var member in cluster.Members)
         {
-            await GrainFactory.GetGrain<IDeviceGrain>(member.DeviceId).ReleaseAsync(cluster.Id, cluster.Reason);
+            await grains.Get<IDeviceGrain>(member.DeviceId).ReleaseAsync(cluster.Id, cluster.Reason);
         }
 
         foreach (var job in ActiveJobs())
@@ -729,7 +730,7 @@ public sealed partial class ClusterGrain(
     /// </summary>
     private async Task<long> LimitPriceAsync(ClusterSpec spec)
     {
-        var pool = GrainFactory.GetGrain<IPoolGrain>(0);
+        var pool = grains.Get<IPoolGrain>(0);
         var anyStatus = new PoolQuery { Models = spec.Models, MinVramMib = spec.MinVramMib, Region = spec.Region, Take = 1 };
         int registered;
         if (spec.Region is null && spec.MinVramMib == 0)
@@ -783,7 +784,7 @@ public sealed partial class ClusterGrain(
     /// </summary>
     private async Task<decimal> IoPriceAsync()
     {
-        var point = await GrainFactory.GetGrain<Buyback.IPriceFeedGrain>(Buyback.IPriceFeedGrain.NetworkKey).GetCurrentAsync();
+        var point = await grains.Get<Buyback.IPriceFeedGrain>(Buyback.IPriceFeedGrain.NetworkKey).GetCurrentAsync();
         return point is { } price && time.GetUtcNow() - price.ObservedAt <= rental.Value.IoPriceMaxAge
             ? price.MicroUsdPerIo / 1_000_000m
             : rental.Value.IoPriceUsd;
@@ -858,7 +859,7 @@ public sealed partial class ClusterGrain(
     {
         try
         {
-            await tell(GrainFactory.GetGrain<IJobGrain>(jobId));
+            await tell(grains.Get<IJobGrain>(jobId));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

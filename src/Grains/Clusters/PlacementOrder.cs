@@ -142,7 +142,7 @@ public sealed class PlacementOrder(TimeSpan agingStep)
     {
         private readonly SortedSet<QueueEntry> _entries = new(Comparer<QueueEntry>.Create((a, b) =>
         {
-            var c = b.Priority.CompareTo(a.Priority);
+            var c = ((int)b.Priority).CompareTo((int)a.Priority); // as ints: an enum's CompareTo boxes
             if (c == 0)
             {
                 c = a.QueuedAt.CompareTo(b.QueuedAt);

@@ -18,6 +18,7 @@ namespace Fabric.Clusters;
 public sealed partial class SchedulerGrain(
     IOptions<RentalOptions> options,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
+    GrainReferences grains,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
 {
     private readonly PlacementOrder _queue = new(options.Value.AgingStep);
@@ -140,7 +141,7 @@ public sealed partial class SchedulerGrain(
         var placed = false;
         try
         {
-            placed = await GrainFactory.GetGrain<IClusterGrain>(entry.ClusterId).TryPlaceAsync();
+            placed = await grains.Get<IClusterGrain>(entry.ClusterId).TryPlaceAsync();
         }
         catch (Exception e)
         {

@@ -12,7 +12,7 @@ public sealed partial class DeviceGrain
         {
             // The stake grain persists the fault before it answers and reads this device only through PeekAsync
             // (which interleaves), so awaiting it cannot deadlock.
-            await GrainFactory.GetGrain<IStakeGrain>(this.GetPrimaryKeyString()).SlashAsync(fault);
+            await grains.Get<IStakeGrain>(this.GetPrimaryKeyString()).SlashAsync(fault);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

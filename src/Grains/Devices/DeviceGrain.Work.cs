@@ -145,7 +145,7 @@ public sealed partial class DeviceGrain
             await DeliverAsync(start with { Kind = WorkKind.Stop });
         }
 
-        GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey).NudgeAsync().Ignore();
+        grains.Get<ISchedulerGrain>(ISchedulerGrain.NetworkKey).NudgeAsync().Ignore();
     }
 
     public async Task DispatchAsync(WorkOrder order)
@@ -255,7 +255,7 @@ public sealed partial class DeviceGrain
         {
             try
             {
-                return (Ref: r, Order: await GrainFactory.GetGrain<IJobGrain>(r.JobId).OrderForAsync(deviceId, r.Rank), Failed: false);
+                return (Ref: r, Order: await grains.Get<IJobGrain>(r.JobId).OrderForAsync(deviceId, r.Rank), Failed: false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -286,7 +286,7 @@ public sealed partial class DeviceGrain
     {
         if (state.State.Assignment is { } assignment)
         {
-            GrainFactory.GetGrain<IClusterGrain>(assignment.ClusterId)
+            grains.Get<IClusterGrain>(assignment.ClusterId)
                 .MemberLostAsync(this.GetPrimaryKeyString(), silentSince, reason).Ignore();
         }
     }
@@ -297,7 +297,7 @@ public sealed partial class DeviceGrain
         {
             try
             {
-                await GrainFactory.GetGrain<IWorkerInboxGrain>(inbox).DeliverAsync(order);
+                await grains.Get<IWorkerInboxGrain>(inbox).DeliverAsync(order);
             }
             catch (Exception e) when (e is not FabricRejectedException)
             {

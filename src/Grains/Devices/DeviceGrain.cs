@@ -26,6 +26,7 @@ public sealed partial class DeviceGrain(
     IOptions<NetworkOptions> network,
     IOptions<PoolOptions> pool,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
+    GrainReferences grains,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
     /// <summary>Minutes without a call before the grain is collected (it re-activates from storage on the next call).</summary>
@@ -50,7 +51,7 @@ public sealed partial class DeviceGrain(
     private DeviceDetails? Device => state.State.Device;
 
     // Resolved once per activation: GetGrain resolves the interface by reflection, measurable on the heartbeat path.
-    private IPoolShardGrain Shard => _shard ??= GrainFactory.GetGrain<IPoolShardGrain>(ShardIndex);
+    private IPoolShardGrain Shard => _shard ??= grains.Get<IPoolShardGrain>(ShardIndex);
 
     private int ShardIndex => PoolShards.Of(this.GetPrimaryKeyString(), pool.Value.Shards);
 

@@ -22,6 +22,7 @@ public sealed partial class JobGrain(
     IOptions<RentalOptions> rental,
     IOptions<NetworkOptions> network,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
+    GrainReferences grains,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     /// <summary>Most output text a job keeps (its tail); older chunks are dropped and counted.</summary>
@@ -59,7 +60,7 @@ public sealed partial class JobGrain(
         }
 
         // The cluster checks the renter is its own and that it still runs.
-        var cluster = await GrainFactory.GetGrain<IClusterGrain>(payload.ClusterId).AddJobAsync(id, renter.ToString());
+        var cluster = await grains.Get<IClusterGrain>(payload.ClusterId).AddJobAsync(id, renter.ToString());
         var now = time.GetUtcNow();
         var job = new JobDetails
         {
@@ -74,7 +75,7 @@ public sealed partial class JobGrain(
             Attempts = [],
         };
         await state.WriteAsync(state.State with { Job = job });
-        await GrainFactory.GetGrain<IRenterGrain>(job.Renter).AddJobAsync(id);
+        await grains.Get<IRenterGrain>(job.Renter).AddJobAsync(id);
         LogSubmitted(logger, id, job.Renter, cluster.Id);
         if (cluster.Status == ClusterStatus.Running && cluster.Members.Count == cluster.Spec.Gpus)
         {
@@ -323,7 +324,7 @@ public sealed partial class JobGrain(
 
         if (tellCluster)
         {
-            await GrainFactory.GetGrain<IClusterGrain>(job.ClusterId).JobEndedAsync(job.Id);
+            await grains.Get<IClusterGrain>(job.ClusterId).JobEndedAsync(job.Id);
         }
     }
 
@@ -340,7 +341,7 @@ public sealed partial class JobGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IDeviceGrain>(order.DeviceId).DispatchAsync(order);
+            await grains.Get<IDeviceGrain>(order.DeviceId).DispatchAsync(order);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -353,7 +354,7 @@ public sealed partial class JobGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IDeviceGrain>(deviceId).ForgetOrderAsync(jobId, rank);
+            await grains.Get<IDeviceGrain>(deviceId).ForgetOrderAsync(jobId, rank);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -190,7 +190,7 @@ public static class PoolFilter
             var c = x!.PricePerHourBaseUnits.CompareTo(y!.PricePerHourBaseUnits);
             if (c == 0)
             {
-                c = y.Tier.CompareTo(x.Tier);
+                c = ((int)y.Tier).CompareTo((int)x.Tier); // as ints: an enum's CompareTo boxes
             }
 
             return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
@@ -204,7 +204,7 @@ public static class PoolFilter
 
         public int Compare(DeviceSummary? x, DeviceSummary? y)
         {
-            var c = y!.Tier.CompareTo(x!.Tier);
+            var c = ((int)y!.Tier).CompareTo((int)x!.Tier);
             if (c == 0)
             {
                 c = x.PricePerHourBaseUnits.CompareTo(y.PricePerHourBaseUnits);

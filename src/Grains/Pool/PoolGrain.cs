@@ -8,7 +8,7 @@ namespace Fabric.Devices;
 /// them in the same order. Stateless, so every silo answers queries locally.
 /// </summary>
 [StatelessWorker]
-public sealed class PoolGrain(IOptions<PoolOptions> options) : Grain, IPoolGrain
+public sealed class PoolGrain(IOptions<PoolOptions> options, GrainReferences grains) : Grain, IPoolGrain
 {
     public async Task<Page<DeviceSummary>> QueryAsync(PoolQuery query)
     {
@@ -21,7 +21,7 @@ public sealed class PoolGrain(IOptions<PoolOptions> options) : Grain, IPoolGrain
         var calls = new Task<Page<DeviceSummary>>[asked];
         for (var i = 0; i < calls.Length; i++)
         {
-            calls[i] = GrainFactory.GetGrain<IPoolShardGrain>((first + i) % shards).QueryAsync(query);
+            calls[i] = grains.Get<IPoolShardGrain>((first + i) % shards).QueryAsync(query);
         }
 
         return PoolFilter.Merge(await Task.WhenAll(calls), query);
@@ -46,7 +46,7 @@ public sealed class PoolGrain(IOptions<PoolOptions> options) : Grain, IPoolGrain
         var calls = new Task<PoolCounts>[options.Value.Shards];
         for (var shard = 0; shard < calls.Length; shard++)
         {
-            calls[shard] = GrainFactory.GetGrain<IPoolShardGrain>(shard).CountsAsync();
+            calls[shard] = grains.Get<IPoolShardGrain>(shard).CountsAsync();
         }
 
         return PoolCounting.Sum(await Task.WhenAll(calls));

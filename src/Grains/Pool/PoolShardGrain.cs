@@ -24,6 +24,7 @@ public sealed partial class PoolShardGrain(
     [PersistentState("pool-shard", "fabric")] IPersistentState<PoolShardState> state,
     IOptions<PoolOptions> options,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
+    GrainReferences grains,
     ILogger<PoolShardGrain> logger) : Grain, IPoolShardGrain
 {
     /// <summary>Longest a change waits in memory before it is written.</summary>
@@ -132,7 +133,7 @@ public sealed partial class PoolShardGrain(
         ForwardedBeatReply forwarded;
         try
         {
-            forwarded = await GrainFactory.GetGrain<IDeviceGrain>(deviceId).ForwardedHeartbeatAsync(session, beat, bytesIn, bytesOut);
+            forwarded = await grains.Get<IDeviceGrain>(deviceId).ForwardedHeartbeatAsync(session, beat, bytesIn, bytesOut);
         }
         catch
         {
@@ -191,7 +192,7 @@ public sealed partial class PoolShardGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IDeviceGrain>(silent.Summary.Id).MarkSilentAsync(silent.Summary.Status, silent.LastSeen);
+            await grains.Get<IDeviceGrain>(silent.Summary.Id).MarkSilentAsync(silent.Summary.Status, silent.LastSeen);
         }
         catch (Exception e)
         {
