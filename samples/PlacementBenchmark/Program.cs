@@ -253,9 +253,21 @@ try
         var gcShare = (GC.GetTotalPauseDuration() - paused).TotalSeconds / seconds;
         var kibPerPlacement = (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / count;
         clusters.AddRange(ids);
+        // Lease races, after the clock: how many placements needed more than one try, and how many reserves their
+        // final tries had refused (a device another placement took first).
+        long retried = 0, refused = 0;
+        foreach (var batch in ids.Chunk(512))
+        {
+            foreach (var report in await Task.WhenAll(batch.Select(id => client.GetGrain<IClusterGrain>(id).ExplainAsync())))
+            {
+                retried += report is { Attempts: > 1 } ? 1 : 0;
+                refused += report?.Candidates.Count(c => c.Outcome.StartsWith("reserve refused", StringComparison.Ordinal)) ?? 0;
+            }
+        }
+
         Array.Sort(latencies);
         var phase = new Phase(name, count, seconds, (count - notPlaced) / seconds, latencies[count / 2], latencies[Math.Min(count - 1, (int)(count * 0.99))], notPlaced, cores, gcShare, kibPerPlacement);
-        Progress(string.Create(CultureInfo.InvariantCulture, $"  {phase.PerSecond:N0} placements/s, p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms, CPU {cores:0.00} cores = {cores * seconds * 1000 / count:0.00} ms per placement (paused for GC {gcShare:P0} of the time), {kibPerPlacement:N0} KiB allocated per placement, not placed {notPlaced}"));
+        Progress(string.Create(CultureInfo.InvariantCulture, $"  {phase.PerSecond:N0} placements/s, p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms, CPU {cores:0.00} cores = {cores * seconds * 1000 / count:0.00} ms per placement (paused for GC {gcShare:P0} of the time), {kibPerPlacement:N0} KiB allocated per placement, {retried:N0} retried, {refused:N0} reserves refused, not placed {notPlaced}"));
         return phase;
     }
 

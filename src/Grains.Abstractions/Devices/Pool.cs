@@ -65,6 +65,13 @@ public sealed record PoolQuery
     /// Totals then count only the shards asked.
     /// </summary>
     [Id(11)] public int SampleShards { get; init; }
+
+    /// <summary>
+    /// Non-zero: devices equal on the sort's keys come in an order drawn from this seed, not by id. Placements asking
+    /// alike at the same moment then spread over equally good devices instead of all reaching for the same few and
+    /// refusing each other's leases. Zero (the default) orders ties by id, which stable paging needs.
+    /// </summary>
+    [Id(12)] public long TieSeed { get; init; }
 }
 
 /// <summary>Network counts for status views and the explorer.</summary>

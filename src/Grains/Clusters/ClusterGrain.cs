@@ -348,16 +348,26 @@ public sealed partial class ClusterGrain(
             // The pipeline's first execution is the try already made, so its backoff applies from the first retry.
             var made = placed;
             var tried = false;
-            placed = await pipeline.ExecuteAsync(async _ =>
+            // Polly resumes after a backoff on the thread pool unless told otherwise; the tries must run on this grain's
+            // own scheduler (one turn at a time, with its activation's services), so they continue on the captured one.
+            var context = ResilienceContextPool.Shared.Get(continueOnCapturedContext: true);
+            try
             {
-                if (!tried)
+                placed = await pipeline.ExecuteAsync(async _ =>
                 {
-                    tried = true;
-                    return made;
-                }
+                    if (!tried)
+                    {
+                        tried = true;
+                        return made;
+                    }
 
-                return await TryOnceAsync();
-            });
+                    return await TryOnceAsync();
+                }, context);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
         }
 
         if (placed is null)
@@ -427,6 +437,8 @@ public sealed partial class ClusterGrain(
             Sort = PoolSort.Price,
             Take = Math.Min(PageRequest.MaxSize, missing.Count * 3 + 8 + excluded.Count),
             SampleShards = attempt == 1 ? rental.Value.SampleShards : 0,
+            // Equally good devices in a fresh order for each try: concurrent placements then rarely want the same ones.
+            TieSeed = Random.Shared.NextInt64(1, long.MaxValue),
         };
         var pool = grains.Get<IPoolGrain>(0);
         var page = await pool.QueryAsync(query);

@@ -67,13 +67,58 @@ public static class PoolFilter
         return query.Models.Count == 0 || ContainsModel(query.Models, device.Model);
     }
 
-    /// <summary>The total order of <paramref name="sort"/>; ids compare ordinally and break every tie.</summary>
-    public static IComparer<DeviceSummary> Comparer(PoolSort sort) => sort switch
+    /// <summary>
+    /// The total order of <paramref name="sort"/>: ties of its keys in the order <paramref name="tieSeed"/> draws
+    /// (<see cref="PoolQuery.TieSeed"/>; 0 for none), then by id, compared ordinally.
+    /// </summary>
+    public static IComparer<DeviceSummary> Comparer(PoolSort sort, long tieSeed = 0) => sort switch
     {
-        PoolSort.Tier => ByTier.Instance,
+        PoolSort.Tier => tieSeed == 0 ? ByTier.Instance : new ByTier(tieSeed),
         PoolSort.Id => ById.Instance,
-        _ => ByPrice.Instance,
+        _ => tieSeed == 0 ? ByPrice.Instance : new ByPrice(tieSeed),
     };
+
+    /// <summary>
+    /// Where a device falls among its ties under <paramref name="tieSeed"/>: a hash of its whole id (FNV-1a, the same
+    /// in every silo, so shards and the merge of their pages agree) mixed with the seed.
+    /// </summary>
+    public static ulong TieRank(ulong idHash, long tieSeed)
+    {
+        // MurmurHash3's 64-bit finalizer: every bit of the seed moves every bit of the rank.
+        var x = idHash ^ (ulong)tieSeed;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdUL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53UL;
+        x ^= x >> 33;
+        return x;
+    }
+
+    /// <summary>FNV-1a over the id's UTF-16 code units.</summary>
+    public static ulong IdHash(string id)
+    {
+        var hash = 0xcbf29ce484222325UL;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 0x100000001b3UL;
+        }
+
+        return hash;
+    }
+
+    private static int CompareTies(DeviceSummary x, DeviceSummary y, long tieSeed)
+    {
+        if (tieSeed != 0)
+        {
+            var c = TieRank(IdHash(x.Id), tieSeed).CompareTo(TieRank(IdHash(y.Id), tieSeed));
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return string.CompareOrdinal(x.Id, y.Id);
+    }
 
     /// <summary>The summaries in the order of <paramref name="sort"/>.</summary>
     public static IEnumerable<DeviceSummary> Order(IEnumerable<DeviceSummary> devices, PoolSort sort) =>
@@ -86,7 +131,7 @@ public static class PoolFilter
     public static Page<DeviceSummary> Top(IEnumerable<DeviceSummary> devices, PoolQuery query)
     {
         var keep = Keep(query);
-        var order = Comparer(query.Sort);
+        var order = Comparer(query.Sort, query.TieSeed);
         var worstFirst = new PriorityQueue<DeviceSummary, DeviceSummary>(Comparer<DeviceSummary>.Create((a, b) => order.Compare(b, a)));
         var matched = 0;
         foreach (var device in devices)
@@ -145,7 +190,7 @@ public static class PoolFilter
             total += page.Total;
         }
 
-        all.Sort(Comparer(query.Sort));
+        all.Sort(Comparer(query.Sort, query.TieSeed));
         var start = Math.Min(query.Skip, all.Count);
         var count = Math.Min(query.Take, all.Count - start);
         return new Page<DeviceSummary> { Items = all.GetRange(start, count), Total = total };
@@ -180,8 +225,8 @@ public static class PoolFilter
         return false;
     }
 
-    /// <summary>Cheapest first, then highest tier, then id.</summary>
-    private sealed class ByPrice : IComparer<DeviceSummary>
+    /// <summary>Cheapest first, then highest tier, then the ties' order.</summary>
+    private sealed class ByPrice(long tieSeed = 0) : IComparer<DeviceSummary>
     {
         public static readonly ByPrice Instance = new();
 
@@ -193,12 +238,12 @@ public static class PoolFilter
                 c = ((int)y.Tier).CompareTo((int)x.Tier); // as ints: an enum's CompareTo boxes
             }
 
-            return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
+            return c != 0 ? c : CompareTies(x, y, tieSeed);
         }
     }
 
-    /// <summary>Highest tier first, then cheapest, then id.</summary>
-    private sealed class ByTier : IComparer<DeviceSummary>
+    /// <summary>Highest tier first, then cheapest, then the ties' order.</summary>
+    private sealed class ByTier(long tieSeed = 0) : IComparer<DeviceSummary>
     {
         public static readonly ByTier Instance = new();
 
@@ -210,7 +255,7 @@ public static class PoolFilter
                 c = x.PricePerHourBaseUnits.CompareTo(y.PricePerHourBaseUnits);
             }
 
-            return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
+            return c != 0 ? c : CompareTies(x, y, tieSeed);
         }
     }
 

@@ -336,7 +336,7 @@ public sealed partial class PoolShardIndex
         }
 
         var keep = Math.Min(PoolFilter.Keep(query), _count);
-        var heap = new SlotHeap(keep, new SlotOrder(_keys, _summaries, query.Sort));
+        var heap = new SlotHeap(keep, new SlotOrder(_keys, _summaries, query.Sort, query.TieSeed));
         var matched = 0;
         var keys = _keys;
         for (var i = 0; i < _count; i++)
@@ -458,6 +458,7 @@ public sealed partial class PoolShardIndex
             Owner = _owners.Intern(summary.Owner).Id,
             IdHigh = IdPrefix(summary.Id, 0),
             IdLow = IdPrefix(summary.Id, 4),
+            IdHash = PoolFilter.IdHash(summary.Id),
         };
     }
 
@@ -562,6 +563,9 @@ public sealed partial class PoolShardIndex
         /// <summary>The id's first eight characters (<see cref="IdPrefix"/>), for ordering without the string.</summary>
         public ulong IdHigh;
         public ulong IdLow;
+
+        /// <summary><see cref="PoolFilter.IdHash"/> of the id, which a query's tie seed mixes into its order of ties.</summary>
+        public ulong IdHash;
     }
 
     /// <summary>A device's session and liveness, which the scan never reads.</summary>
@@ -600,8 +604,11 @@ public sealed partial class PoolShardIndex
             && (models is null || models[k.Model]);
     }
 
-    /// <summary><see cref="PoolFilter.Comparer"/> on slots: price, tier and id prefix from the keys, the id string only to break a tie of those.</summary>
-    private readonly struct SlotOrder(Keys[] keys, DeviceSummary[] summaries, PoolSort sort)
+    /// <summary>
+    /// <see cref="PoolFilter.Comparer"/> on slots: price, tier, the seeded order of ties and the id prefix from the keys,
+    /// the id string only to break a tie of those.
+    /// </summary>
+    private readonly struct SlotOrder(Keys[] keys, DeviceSummary[] summaries, PoolSort sort, long tieSeed)
     {
         public int Compare(int a, int b)
         {
@@ -616,6 +623,16 @@ public sealed partial class PoolShardIndex
             if (c != 0)
             {
                 return c;
+            }
+
+            if (tieSeed != 0 && sort != PoolSort.Id)
+            {
+                var rx = PoolFilter.TieRank(x.IdHash, tieSeed);
+                var ry = PoolFilter.TieRank(y.IdHash, tieSeed);
+                if (rx != ry)
+                {
+                    return rx < ry ? -1 : 1;
+                }
             }
 
             // Ids: the eight-character prefixes first; the strings only when those are equal.

@@ -88,6 +88,34 @@ public sealed class PoolFilterTests
     }
 
     [Fact]
+    public void A_tie_seed_orders_equally_good_devices_its_own_way_and_keeps_better_ones_first()
+    {
+        var devices = Enumerable.Range(0, 40).Select(i => Summary($"gpu-{i:D2}", price: 200))
+            .Append(Summary("gpu-cheap", price: 100))
+            .Append(Summary("gpu-dear", price: 300))
+            .ToList();
+        var index = new PoolShardIndex();
+        foreach (var device in devices)
+        {
+            index.Upsert(device, T0);
+        }
+
+        List<string> Page(long seed) => [.. index.Query(new PoolQuery { Take = 5, TieSeed = seed }).Items.Select(d => d.Id)];
+        var unseeded = Page(0);
+        var seeded = Enumerable.Range(1, 8).Select(s => Page(s * 1_000_003L)).ToList();
+
+        // Without a seed ties go by id, as paging needs; with one, each seed picks its own four of the forty tied
+        // devices (concurrent placements spread out), always after the cheaper device and never the dearer one, and
+        // the same seed gives the same page (the pool's merge of shard pages agrees with each shard).
+        Assert.Equal(["gpu-cheap", "gpu-00", "gpu-01", "gpu-02", "gpu-03"], unseeded);
+        Assert.All(seeded, page => Assert.Equal("gpu-cheap", page[0]));
+        Assert.All(seeded, page => Assert.DoesNotContain("gpu-dear", page));
+        Assert.True(seeded.Select(page => string.Join(",", page.Skip(1))).Distinct().Count() >= 6);
+        Assert.Equal(seeded[0], Page(1_000_003L));
+        Assert.Equal(seeded[0], PoolFilter.Merge([index.Query(new PoolQuery { Take = 5, TieSeed = 1_000_003L })], new PoolQuery { Take = 5, TieSeed = 1_000_003L }).Items.Select(d => d.Id));
+    }
+
+    [Fact]
     public void Ids_compare_ordinally()
     {
         var devices = new[] { Summary("b"), Summary("B"), Summary("a") };

@@ -50,10 +50,12 @@ internal static class PoolSamples
             .ToList();
         IEnumerable<DeviceSummary> ordered = q.Sort switch
         {
-            PoolSort.Price => matches.OrderBy(d => d.PricePerHourBaseUnits).ThenByDescending(d => d.Tier).ThenBy(d => d.Id, StringComparer.Ordinal),
-            PoolSort.Tier => matches.OrderByDescending(d => d.Tier).ThenBy(d => d.PricePerHourBaseUnits).ThenBy(d => d.Id, StringComparer.Ordinal),
+            PoolSort.Price => matches.OrderBy(d => d.PricePerHourBaseUnits).ThenByDescending(d => d.Tier).ThenBy(Tie).ThenBy(d => d.Id, StringComparer.Ordinal),
+            PoolSort.Tier => matches.OrderByDescending(d => d.Tier).ThenBy(d => d.PricePerHourBaseUnits).ThenBy(Tie).ThenBy(d => d.Id, StringComparer.Ordinal),
             _ => matches.OrderBy(d => d.Id, StringComparer.Ordinal),
         };
         return new Page<DeviceSummary> { Items = ordered.Skip(q.Skip).Take(q.Take).ToList(), Total = matches.Count };
+
+        ulong Tie(DeviceSummary d) => q.TieSeed == 0 ? 0 : PoolFilter.TieRank(PoolFilter.IdHash(d.Id), q.TieSeed);
     }
 }

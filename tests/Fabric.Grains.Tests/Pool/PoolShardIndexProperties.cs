@@ -54,10 +54,11 @@ public sealed class PoolShardIndexProperties
         from sort in Gen.Elements(Enum.GetValues<PoolSort>())
         from skip in Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 30)))
         from take in Gen.Choose(1, 30)
+        from tieSeed in Gen.Frequency((1, Gen.Constant(0L)), (1, Gen.Choose(int.MinValue, int.MaxValue).Select(x => (long)x << 16 | 1)))
         select new PoolQuery
         {
             Models = models.ToList(), MinVramMib = minVram, Region = region, Owner = owner, MaxPricePerHourBaseUnits = maxPrice,
-            VerifiedOnly = verified, FreeOnly = free, Statuses = statuses, Sort = sort, Skip = skip, Take = take,
+            VerifiedOnly = verified, FreeOnly = free, Statuses = statuses, Sort = sort, Skip = skip, Take = take, TieSeed = tieSeed,
         };
 
     private static readonly Gen<Scenario> ScenarioGen =

@@ -3,6 +3,7 @@ using Fabric.Clusters;
 using Fabric.Devices;
 using Fabric.Money;
 using Fabric.Tests.Devices;
+using Fabric.Tests.Pool;
 using Fabric.Tests.Staking;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
@@ -59,6 +60,30 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
         var queue = await fixture.Grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey).ViewAsync(1000);
         Assert.DoesNotContain(queue.Next, e => e.ClusterId == id);
         Assert.Equal(-1, await fixture.Grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.NetworkKey).PositionAsync(id));
+    }
+
+    [Fact]
+    public async Task A_placement_refused_by_its_device_tries_again_after_backoff_within_the_deploy()
+    {
+        var model = RentalTestKit.UniqueModel();
+        await _kit.OnlineAsync(model, 1);
+        var first = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var taken = RentalTestKit.NewId("c");
+        Assert.Equal(ClusterStatus.Running, (await _kit.Cluster(taken).DeployAsync(RentalTestKit.Deploy(first, taken, gpus: 1, model, hours: 1, maxPrice: 500_000))).Status);
+        // The pool still shows the device free, as if its update were lost: every try picks it and the device refuses.
+        var rented = Assert.Single((await fixture.Grains.GetGrain<IPoolGrain>(0).QueryAsync(new PoolQuery { Models = [model] })).Items);
+        await fixture.Grains.GetGrain<IPoolRelayGrain>(0).UpsertAsync([rented with { Status = DeviceStatus.Online, GpusFree = 1 }]);
+        var second = await _kit.Ledger.FundedAsync(iosd: 10_000_000);
+        var id = RentalTestKit.NewId("c");
+
+        var deployed = await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(second, id, gpus: 1, model, hours: 1, maxPrice: 500_000));
+
+        // Every try ran within the deploy, each after its backoff back on the cluster's own turn, and each was refused.
+        var report = await _kit.Cluster(id).ExplainAsync();
+        Assert.Equal(ClusterStatus.Queued, deployed.Status);
+        Assert.NotNull(report);
+        Assert.Equal(new RentalOptions().PlacementAttempts, report.Attempts);
+        Assert.StartsWith($"reserve refused: rented to cluster {taken}", report.Candidates.Single(c => c.DeviceId == rented.Id).Outcome, StringComparison.Ordinal);
     }
 
     [Fact]
