@@ -28,6 +28,7 @@ var submitters = Arg("--submitters", 64);
 var setupConcurrency = Arg("--setup-concurrency", 8);
 var registerConcurrency = Arg("--register-concurrency", 512);
 var json = args.Contains("--json");
+using var allocationSampler = args.Contains("--allocations") ? new AllocationSampler() : null;
 if (args.Contains("--help"))
 {
     Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --warm-singles N --warm-gangs N --warm-rounds N --submitters N --register-concurrency N --setup-concurrency N --json]");
@@ -229,6 +230,10 @@ try
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var paused = GC.GetTotalPauseDuration();
         var allocated = GC.GetTotalAllocatedBytes();
+        allocationSampler?.Start();
+        int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, submitters).Select(async s =>
         {
@@ -252,6 +257,14 @@ try
         // The collector's share: the time it paused the process, and what a placement allocated (its work grows with it).
         var gcShare = (GC.GetTotalPauseDuration() - paused).TotalSeconds / seconds;
         var kibPerPlacement = (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / count;
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
+        var byGeneration = string.Join("/", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collections[g]));
+        foreach (var (type, share) in allocationSampler?.Stop(25) ?? [])
+        {
+            Progress(string.Create(CultureInfo.InvariantCulture, $"    {share,6:P1} {type}"));
+        }
+
+        var compiling = System.Runtime.JitInfo.GetCompilationTime() - jitTime;
         clusters.AddRange(ids);
         // Lease races, after the clock: how many placements needed more than one try, and how many reserves their
         // final tries had refused (a device another placement took first).
@@ -267,7 +280,7 @@ try
 
         Array.Sort(latencies);
         var phase = new Phase(name, count, seconds, (count - notPlaced) / seconds, latencies[count / 2], latencies[Math.Min(count - 1, (int)(count * 0.99))], notPlaced, cores, gcShare, kibPerPlacement);
-        Progress(string.Create(CultureInfo.InvariantCulture, $"  {phase.PerSecond:N0} placements/s, p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms, CPU {cores:0.00} cores = {cores * seconds * 1000 / count:0.00} ms per placement (paused for GC {gcShare:P0} of the time), {kibPerPlacement:N0} KiB allocated per placement, {retried:N0} retried, {refused:N0} reserves refused, not placed {notPlaced}"));
+        Progress(string.Create(CultureInfo.InvariantCulture, $"  {phase.PerSecond:N0} placements/s, p50 {phase.P50Ms:0.0} ms, p99 {phase.P99Ms:0.0} ms, CPU {cores:0.00} cores = {cores * seconds * 1000 / count:0.00} ms per placement (paused for GC {gcShare:P0} of the time; collections gen0/1/2 {byGeneration}), {kibPerPlacement:N0} KiB allocated per placement, {retried:N0} retried, {refused:N0} reserves refused, not placed {notPlaced}; {compiled:N0} methods compiled in {compiling.TotalMilliseconds:N0} ms"));
         return phase;
     }
 
