@@ -652,6 +652,10 @@ public sealed partial class DeviceGrain(
     /// <summary>Adds the span [from, to) to per-hour buckets, keeping the last <see cref="UptimeHoursKept"/> hours.</summary>
     private static ImmutableList<UptimeHour> AddUptime(ImmutableList<UptimeHour> uptime, DateTimeOffset from, DateTimeOffset to)
     {
+        // Whole seconds of the clock, not of the span: spans that follow one another then add up to the seconds between
+        // the first start and the last end, where rounding each span (and each hour of it) down lost up to a second
+        // every time.
+        (from, to) = (WholeSecond(from), WholeSecond(to));
         var buckets = uptime.ToDictionary(u => u.Hour, u => u.Seconds);
         for (var start = from; start < to;)
         {
@@ -663,6 +667,8 @@ public sealed partial class DeviceGrain(
 
         return [.. buckets.OrderBy(b => b.Key).TakeLast(UptimeHoursKept).Select(b => new UptimeHour { Hour = b.Key, Seconds = b.Value })];
     }
+
+    private static DateTimeOffset WholeSecond(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered: {Model}, {VramMib} MiB, {Region}, owner {Owner}, simulated {Simulated}")]
     private static partial void LogRegistered(ILogger logger, string deviceId, string model, int vramMib, string region, string owner, bool simulated);

@@ -377,6 +377,24 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Uptime_that_crosses_an_hour_at_a_fractional_second_counts_every_second()
+    {
+        // Online half a second before the hour (the kit's challenge takes 15 ms of the clock), then ten minutes up.
+        var now = ClusterFixture.Clock.GetUtcNow();
+        var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
+        ClusterFixture.Clock.Advance(hour - now - TimeSpan.FromMilliseconds(515));
+        var (owner, id, _, session) = await _kit.OnlineAsync();
+        ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(5));
+        await _kit.BeatAsync(id, session, DeviceTestKit.Beat());
+        ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        var activity = await _kit.Grain(id).GetActivityAsync(DeviceTestKit.Ref(owner, DeviceOperations.Activity, id));
+
+        Assert.Equal(600, activity.Uptime.Sum(u => u.Seconds));
+        Assert.Equal(2, activity.Uptime.Count);
+    }
+
+    [Fact]
     public async Task A_verifying_device_whose_grain_lost_its_challenge_gets_a_new_one_on_its_next_heartbeat()
     {
         var (owner, id, grain) = await _kit.RegisteredAsync();
