@@ -259,6 +259,15 @@ try
         var kibPerPlacement = (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / count;
         var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
         var byGeneration = string.Join("/", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collections[g]));
+        if (args.Contains("--gc-detail"))
+        {
+            foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
+            {
+                var info = GC.GetGCMemoryInfo(kind);
+                Progress(string.Create(CultureInfo.InvariantCulture,
+                    $"    last {kind}: #{info.Index} gen{info.Generation} compacted {info.Compacted} pause {info.PauseDurations[0].TotalMilliseconds:0.0} ms heap {info.HeapSizeBytes / 1048576.0:0} MB fragmented {info.FragmentedBytes / 1048576.0:0} MB promoted {info.PromotedBytes / 1048576.0:0.0} MB gens {string.Join(" / ", info.GenerationInfo.ToArray().Select(g => $"{g.SizeBeforeBytes / 1048576.0:0}->{g.SizeAfterBytes / 1048576.0:0}"))}"));
+            }
+        }
         foreach (var (type, share) in allocationSampler?.Stop(25) ?? [])
         {
             Progress(string.Create(CultureInfo.InvariantCulture, $"    {share,6:P1} {type}"));
