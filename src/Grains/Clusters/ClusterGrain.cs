@@ -65,6 +65,8 @@ public sealed partial class ClusterGrain(
         var id = this.GetPrimaryKeyString();
         var renter = SignedRequestGate.SignerOf(request);
         var verified = _gate.Verify(request, renter);
+        // Written out (base58) once: the hold, the cluster and the renter's list all carry it.
+        var renterAddress = renter.ToString();
         Require(verified.Operation == RentalOperations.Deploy, $"Expected a {RentalOperations.Deploy} request, got {verified.Operation}.");
         var payload = SignedRequestGate.Decode(verified, p => ClusterDeployPayload.Decode(p.Span));
         Require(payload.ClusterId == id, $"The request deploys '{payload.ClusterId}', not '{id}'.");
@@ -72,7 +74,7 @@ public sealed partial class ClusterGrain(
 
         if (Cluster is { } existing)
         {
-            Require(existing.Renter == renter.ToString() && ClusterRules.Same(existing.Spec, spec),
+            Require(existing.Renter == renterAddress && ClusterRules.Same(existing.Spec, spec),
                 $"Cluster '{id}' already exists with another renter or spec.");
             return existing;
         }
@@ -88,10 +90,10 @@ public sealed partial class ClusterGrain(
         {
             OperationId = SignedRequestGate.OperationId(verified),
             HoldId = holdId,
-            Owner = renter.ToString(),
+            Owner = renterAddress,
             Token = spec.Pay,
             Amount = amount,
-            RequestedBy = renter.ToString(),
+            RequestedBy = renterAddress,
             Memo = $"escrow for cluster {id}: {spec.Gpus} GPU × {spec.Hours} h at ≤ {limit} IOSD base units/h",
         });
 
@@ -99,7 +101,7 @@ public sealed partial class ClusterGrain(
         var cluster = new ClusterDetails
         {
             Id = id,
-            Renter = renter.ToString(),
+            Renter = renterAddress,
             Spec = spec,
             Status = ClusterStatus.Queued,
             Reason = "queued for placement",

@@ -656,6 +656,19 @@ public sealed partial class DeviceGrain(
         // the first start and the last end, where rounding each span (and each hour of it) down lost up to a second
         // every time.
         (from, to) = (WholeSecond(from), WholeSecond(to));
+        if (to <= from)
+        {
+            return uptime;
+        }
+
+        var first = HourOf(from);
+        if (to <= first.AddHours(1) && uptime.Count > 0 && uptime[^1].Hour == first)
+        {
+            // Within the hour the newest bucket counts: it alone changes (the case of nearly every write).
+            var last = uptime[^1];
+            return uptime.SetItem(uptime.Count - 1, last with { Seconds = Math.Min(3600, last.Seconds + (int)(to - from).TotalSeconds) });
+        }
+
         var buckets = uptime.ToDictionary(u => u.Hour, u => u.Seconds);
         for (var start = from; start < to;)
         {
