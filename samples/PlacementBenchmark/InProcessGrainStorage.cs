@@ -51,7 +51,7 @@ internal sealed unsafe class InProcessGrainStorage(IGrainStorageSerializer seria
         {
             _states.TryGetValue(key, out var slot);
             var expected = grainState.ETag;
-            if (expected is null ? slot is not null : slot is null || slot.ETag.ToString(CultureInfo.InvariantCulture) != expected)
+            if (expected is null ? slot is not null : slot is null || !long.TryParse(expected, CultureInfo.InvariantCulture, out var read) || read != slot.ETag)
             {
                 throw new InconsistentStateException($"The stored state of {grainId} changed since it was read.",
                     slot?.ETag.ToString(CultureInfo.InvariantCulture), expected);

@@ -31,7 +31,7 @@ var json = args.Contains("--json");
 using var allocationSampler = args.Contains("--allocations") ? new AllocationSampler() : null;
 if (args.Contains("--help"))
 {
-    Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --warm-singles N --warm-gangs N --warm-rounds N --submitters N --register-concurrency N --setup-concurrency N --json]");
+    Console.WriteLine("usage: dotnet run -c Release --project samples/PlacementBenchmark [-- --devices N --singles N --gangs N --gang-size N --warm-singles N --warm-gangs N --warm-rounds N --submitters N --register-concurrency N --setup-concurrency N --json --gc-detail --allocations]");
     Console.WriteLine("       dotnet run -c Release --project samples/PlacementBenchmark -- --jobs [--gpus N --count N --warm-jobs N --submitters N --rate R]   (end to end through one real worker process)");
     return 0;
 }
@@ -258,6 +258,7 @@ try
         var gcShare = (GC.GetTotalPauseDuration() - paused).TotalSeconds / seconds;
         var kibPerPlacement = (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / count;
         var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
+        var compiling = System.Runtime.JitInfo.GetCompilationTime() - jitTime;
         var byGeneration = string.Join("/", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collections[g]));
         if (args.Contains("--gc-detail"))
         {
@@ -273,7 +274,6 @@ try
             Progress(string.Create(CultureInfo.InvariantCulture, $"    {share,6:P1} {type}"));
         }
 
-        var compiling = System.Runtime.JitInfo.GetCompilationTime() - jitTime;
         clusters.AddRange(ids);
         // Lease races, after the clock: how many placements needed more than one try, and how many reserves their
         // final tries had refused (a device another placement took first).

@@ -106,18 +106,15 @@ public static class PoolFilter
         return hash;
     }
 
-    private static int CompareTies(DeviceSummary x, DeviceSummary y, long tieSeed)
-    {
-        if (tieSeed != 0)
-        {
-            var c = TieRank(IdHash(x.Id), tieSeed).CompareTo(TieRank(IdHash(y.Id), tieSeed));
-            if (c != 0)
-            {
-                return c;
-            }
-        }
+    private static int CompareTies(DeviceSummary x, DeviceSummary y, long tieSeed) => tieSeed == 0
+        ? string.CompareOrdinal(x.Id, y.Id)
+        : CompareRanked(TieRank(IdHash(x.Id), tieSeed), TieRank(IdHash(y.Id), tieSeed), x.Id, y.Id);
 
-        return string.CompareOrdinal(x.Id, y.Id);
+    /// <summary>Ties under a seed: by their tie ranks, then by id.</summary>
+    private static int CompareRanked(ulong xRank, ulong yRank, string xId, string yId)
+    {
+        var c = xRank.CompareTo(yRank);
+        return c != 0 ? c : string.CompareOrdinal(xId, yId);
     }
 
     /// <summary>The summaries in the order of <paramref name="sort"/>.</summary>
@@ -210,12 +207,7 @@ public static class PoolFilter
         Array.Sort(keyed, (x, y) =>
         {
             var c = Keys(sort, x.Device, y.Device);
-            if (c == 0)
-            {
-                c = x.Tie.CompareTo(y.Tie);
-            }
-
-            return c != 0 ? c : string.CompareOrdinal(x.Device.Id, y.Device.Id);
+            return c != 0 ? c : CompareRanked(x.Tie, y.Tie, x.Device.Id, y.Device.Id);
         });
         var items = new DeviceSummary[count];
         for (var i = 0; i < count; i++)
