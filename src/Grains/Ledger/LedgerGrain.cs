@@ -188,11 +188,11 @@ public sealed partial class LedgerGrain(
                     var parameters = _parameters ??= await ReadParametersAsync();
                     for (var i = 0; i < batch.Count; i++)
                     {
-                        await write.SaveAsync("command");
+                        await write.SaveAsync();
                         try
                         {
                             var (receipt, next, changed) = await ApplyOneAsync(write, batch[i], head, parameters);
-                            await write.ReleaseAsync("command");
+                            await write.ReleaseAsync();
                             outcomes[i] = receipt;
                             head = next;
                             parameters = changed;
@@ -200,8 +200,8 @@ public sealed partial class LedgerGrain(
                         catch (FabricRejectedException e)
                         {
                             // Refused: undo its partial writes; the batch's other commands stand.
-                            await write.RollbackToAsync("command");
-                            await write.ReleaseAsync("command");
+                            await write.RollbackToAsync();
+                            await write.ReleaseAsync();
                             outcomes[i] = e;
                         }
                     }

@@ -150,6 +150,39 @@ public sealed class EscrowTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Holds_written_together_stand_or_fall_each_on_its_own()
+    {
+        // Commands arriving together share one transaction: the refused ones must undo only themselves, and the
+        // statements the batch reuses must bind each command's own values.
+        var rich = await _kit.FundedAsync(io: 1_000);
+        var poor = await _kit.FundedAsync(io: 50);
+        var holds = Enumerable.Range(0, 60).Select(i => new HoldCommand
+        {
+            OperationId = NewId("op"), HoldId = NewId("hold"), Owner = (i % 2 == 0 ? rich : poor).Address.ToString(), Token = Token.IO, Amount = 10,
+        }).ToList();
+
+        // Many relays, so that the calls reach the ledger at once rather than one after another.
+        var outcomes = await Task.WhenAll(holds.Select(async (hold, i) =>
+        {
+            try
+            {
+                return await fixture.Grains.GetGrain<ILedgerRelayGrain>(1_000 + i).ApplyAsync(hold);
+            }
+            catch (FabricRejectedException e) when (e.Message.Contains("Insufficient funds", StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }));
+
+        Assert.Equal(30, outcomes.Where((o, i) => i % 2 == 0 && o is { Duplicate: false }).Count());
+        Assert.Equal(5, outcomes.Where((o, i) => i % 2 == 1 && o is not null).Count());
+        Assert.Equal((700, 300), await _kit.BalanceAsync(rich, Token.IO));
+        Assert.Equal((0, 50), await _kit.BalanceAsync(poor, Token.IO));
+        Assert.Equal(outcomes.Count(o => o is not null), outcomes.Where(o => o is not null).Select(o => o!.Sequence).Distinct().Count());
+        Assert.True((await _kit.Ledger.VerifyAsync()).Ok);
+    }
+
+    [Fact]
     public async Task Clients_cannot_call_the_ledger_directly()
     {
         var renter = await _kit.FundedAsync(io: 100);
