@@ -225,6 +225,11 @@ try
                 new ClusterDeployPayload(ids[k], gpus, models[k % models.Length], 0, "", 10_000_000, 1, "IOSD", "normal", false, "").Encode());
         });
         Progress($"{name}: {count:N0} clusters, {submitters} submitters, each deploys and waits until placed ...");
+        var gcDetail = args.Contains("--gc-detail");
+        // What a placement leaves behind (the live heap after a full collection, before and after the phase): what the
+        // collector copies up its generations and then marks in every background collection. Diagnostic only: the
+        // full collections change the phase's own collections.
+        var liveBefore = gcDetail ? GC.GetTotalMemory(forceFullCollection: true) : 0;
         var latencies = new double[count];
         long notPlaced = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -260,8 +265,10 @@ try
         var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
         var compiling = System.Runtime.JitInfo.GetCompilationTime() - jitTime;
         var byGeneration = string.Join("/", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collections[g]));
-        if (args.Contains("--gc-detail"))
+        if (gcDetail)
         {
+            Progress(string.Create(CultureInfo.InvariantCulture,
+                $"    live heap after a full collection grew by {(GC.GetTotalMemory(forceFullCollection: true) - liveBefore) / 1024.0 / count:N1} KiB per placement"));
             foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
             {
                 var info = GC.GetGCMemoryInfo(kind);
