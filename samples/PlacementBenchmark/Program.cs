@@ -28,6 +28,7 @@ var submitters = Arg("--submitters", 64);
 var setupConcurrency = Arg("--setup-concurrency", 8);
 var registerConcurrency = Arg("--register-concurrency", 512);
 var json = args.Contains("--json");
+var gcDetail = args.Contains("--gc-detail");
 using var allocationSampler = args.Contains("--allocations") ? new AllocationSampler() : null;
 if (args.Contains("--help"))
 {
@@ -225,7 +226,6 @@ try
                 new ClusterDeployPayload(ids[k], gpus, models[k % models.Length], 0, "", 10_000_000, 1, "IOSD", "normal", false, "").Encode());
         });
         Progress($"{name}: {count:N0} clusters, {submitters} submitters, each deploys and waits until placed ...");
-        var gcDetail = args.Contains("--gc-detail");
         // What a placement leaves behind (the live heap after a full collection, before and after the phase): what the
         // collector copies up its generations and then marks in every background collection. Diagnostic only: the
         // full collections change the phase's own collections.

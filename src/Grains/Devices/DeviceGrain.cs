@@ -666,7 +666,7 @@ public sealed partial class DeviceGrain(
         {
             // Within the hour the newest bucket counts: it alone changes (the case of nearly every write).
             var last = uptime[^1];
-            return uptime.SetItem(uptime.Count - 1, last with { Seconds = Math.Min(3600, last.Seconds + (int)(to - from).TotalSeconds) });
+            return uptime.SetItem(uptime.Count - 1, last with { Seconds = AddToHour(last.Seconds, to - from) });
         }
 
         var buckets = uptime.ToDictionary(u => u.Hour, u => u.Seconds);
@@ -674,12 +674,15 @@ public sealed partial class DeviceGrain(
         {
             var hour = HourOf(start);
             var end = hour.AddHours(1) < to ? hour.AddHours(1) : to;
-            buckets[hour] = Math.Min(3600, buckets.GetValueOrDefault(hour) + (int)(end - start).TotalSeconds);
+            buckets[hour] = AddToHour(buckets.GetValueOrDefault(hour), end - start);
             start = end;
         }
 
         return [.. buckets.OrderBy(b => b.Key).TakeLast(UptimeHoursKept).Select(b => new UptimeHour { Hour = b.Key, Seconds = b.Value })];
     }
+
+    /// <summary>An hour's seconds up, plus <paramref name="span"/> of it: never more than the hour has.</summary>
+    private static int AddToHour(int seconds, TimeSpan span) => Math.Min(3600, seconds + (int)span.TotalSeconds);
 
     private static DateTimeOffset WholeSecond(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond));
 
