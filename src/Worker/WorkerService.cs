@@ -60,7 +60,7 @@ public sealed partial class WorkerService(
             }
             else
             {
-                await ServeAsync(agents, work, WorkDir(), _options.AdvertiseAddress, time, loggerFactory, stoppingToken);
+                await ServeAsync(agents, work, WorkDir(), _options.AdvertiseAddress, time, loggerFactory, stoppingToken, adoptLeftBehind: true);
                 if (!stoppingToken.IsCancellationRequested)
                 {
                     LogAllRemoved(_logger);
@@ -151,17 +151,19 @@ public sealed partial class WorkerService(
     /// Serves <paramref name="agents"/> (one machine's GPUs) until cancelled or every device is removed: each agent
     /// heartbeats and answers challenges, and one <see cref="WorkAgent"/> for the machine (one inbox, one waiting poll,
     /// however many GPUs) runs the jobs Fabric assigns, in folders under <paramref name="workRoot"/>. The job processes
-    /// still running are stopped (their whole trees) before it returns.
+    /// still running are stopped (their whole trees) before it returns. <paramref name="adoptLeftBehind"/> makes this
+    /// process the one that adopts and kills what ranks leave running (<see cref="JobRunnerOptions.AdoptLeftBehind"/>):
+    /// for a process that serves one worker only, as the demo's several workers in one silo do not.
     /// </summary>
     public static async Task ServeAsync(
         IReadOnlyList<DeviceAgent> agents, IWorkApi work, string workRoot, string? advertiseAddress, TimeProvider time,
-        ILoggerFactory loggerFactory, CancellationToken stoppingToken)
+        ILoggerFactory loggerFactory, CancellationToken stoppingToken, bool adoptLeftBehind = false)
     {
         ArgumentNullException.ThrowIfNull(agents);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         await using var runner = new WorkAgent(work,
             [.. agents.Select((a, i) => new ServedDevice(a.DeviceId, i, () => a.Session))],
-            new JobRunnerOptions { WorkRoot = workRoot }, time, loggerFactory.CreateLogger<WorkAgent>(), advertiseAddress);
+            new JobRunnerOptions { WorkRoot = workRoot, AdoptLeftBehind = adoptLeftBehind }, time, loggerFactory.CreateLogger<WorkAgent>(), advertiseAddress);
         using var stopWork = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var working = runner.RunAsync(stopWork.Token);
         await Task.WhenAll(agents.Select(a => a.RunAsync(stoppingToken)));

@@ -71,28 +71,34 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
         await RentalNetwork.WaitForDevicesAsync(Client, supplier.Address, model, 1);
         var jobId = RentalNetwork.NewId("jb");
 
-        // A job on a cluster of its own; its shell starts a grandchild and prints its pid.
+        // A job on a cluster of its own; its shell starts a grandchild, and a daemon: a sleep started by a shell in a
+        // session of its own that exits at once, so it is in neither the job's process group nor its process tree.
         await Net.OkAsync("job", "submit", "--gpus", "1", "--model", model, "--max-price", "36", "--hours", "1", "--id", jobId,
-            "--keypair", renter.File, "--", "sh", "-c", "sleep 300 & echo $!; wait");
+            "--keypair", renter.File, "--", "sh", "-c", "sleep 300 & echo $!; setsid sh -c 'sleep 301 & echo $!'; wait");
         var printed = await Eventually.WaitAsync(async () => RentalNetwork.Chunks(await Net.OkAsync("job", "logs", jobId)),
-            chunks => Stdout(chunks, 0).Contains('\n'), TimeSpan.FromSeconds(60), "the job to print its sleep's pid");
-        var grandchild = int.Parse(Stdout(printed, 0).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            chunks => Stdout(chunks, 0).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2, TimeSpan.FromSeconds(60),
+            "the job to print its sleeps' pids");
+        var pids = Stdout(printed, 0).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var (grandchild, daemon) = (pids[0], pids[1]);
         var running = (await Net.OkAsync("job", "status", jobId)).Json();
         Assert.Equal("Running", running.GetProperty("status").GetString());
         var shell = running.GetProperty("attempts")[0].GetProperty("ranks")[0].GetProperty("pid").GetInt32();
         Assert.True(RentalNetwork.IsRunning(shell), $"the job's shell {shell} runs");
         Assert.True(RentalNetwork.IsRunning(grandchild), $"its sleep {grandchild} runs");
+        Assert.True(RentalNetwork.IsRunning(daemon), $"its daemon {daemon} runs");
 
         var stranger = await Net.NewWalletAsync("stranger");
         var refused = await Net.Cli("job", "cancel", jobId, "--keypair", stranger.File);
         Assert.Equal(1, refused.ExitCode);
-        Assert.True(RentalNetwork.IsRunning(grandchild), "a stranger's cancel kills nothing");
+        Assert.True(RentalNetwork.IsRunning(grandchild) && RentalNetwork.IsRunning(daemon), "a stranger's cancel kills nothing");
 
         var cancelled = await Net.OkAsync("job", "cancel", jobId, "--keypair", renter.File);
 
         Assert.Equal("Cancelled", cancelled.Json().GetProperty("status").GetString());
-        await Eventually.WaitAsync(() => Task.FromResult(RentalNetwork.IsRunning(shell) || RentalNetwork.IsRunning(grandchild)),
-            alive => !alive, TimeSpan.FromSeconds(30), $"the shell {shell} and its sleep {grandchild} to be killed");
+        // The worker adopted the daemon when its shell exited, and kills it once the rank has ended.
+        await Eventually.WaitAsync(() => Task.FromResult(RentalNetwork.IsRunning(shell) || RentalNetwork.IsRunning(grandchild) || RentalNetwork.IsRunning(daemon)),
+            alive => !alive, TimeSpan.FromSeconds(30), $"the shell {shell}, its sleep {grandchild} and its daemon {daemon} to be killed");
         var job = (await Net.OkAsync("job", "status", jobId)).Json();
         Assert.Equal("Cancelled", job.GetProperty("status").GetString());
         Assert.Single(job.GetProperty("attempts").EnumerateArray());

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Fabric.Worker.Jobs;
 
 /// <summary>
@@ -11,12 +14,27 @@ namespace Fabric.Worker.Jobs;
 /// any field (a silo bug, not a retry); a higher restart count kills the old attempt and starts the new one; a lower
 /// one is refused as stale. A launch that failed to start is forgotten, so it may be tried again.
 /// </remarks>
-public sealed class JobRunner(JobRunnerOptions options, IJobLogSink sink, TimeProvider time) : IAsyncDisposable
+public sealed class JobRunner : IAsyncDisposable
 {
+    private readonly JobRunnerOptions options;
+    private readonly IJobLogSink sink;
+    private readonly TimeProvider time;
     private readonly Lock _lock = new();
     private readonly Dictionary<(string JobId, int Rank), Attempt> _attempts = [];
     private readonly Queue<((string JobId, int Rank) Key, Attempt Attempt)> _finished = new();
+    private readonly AdoptedProcesses? _adopted;
     private bool _disposed;
+
+    public JobRunner(JobRunnerOptions options, IJobLogSink sink, TimeProvider time, ILogger? logger = null)
+    {
+        this.options = options;
+        this.sink = sink;
+        this.time = time;
+        if (options.AdoptLeftBehind && ProcessGroup.Setsid is not null && OperatingSystem.IsLinux())
+        {
+            _adopted = AdoptedProcesses.Start(IsLive, IsRank, time, logger ?? NullLogger.Instance);
+        }
+    }
 
     /// <summary>Starts the launch unless this attempt already exists; see the class remarks.</summary>
     public async Task<JobStartResult> LaunchAsync(JobLaunch launch)
@@ -62,6 +80,10 @@ public sealed class JobRunner(JobRunnerOptions options, IJobLogSink sink, TimePr
         if (result.Started)
         {
             _ = ForgetWhenFinishedAsync(key, attempt, result.Process);
+            if (_adopted is { } adopted)
+            {
+                _ = NudgeWhenExitedAsync(adopted, result.Process);
+            }
         }
         else
         {
@@ -117,6 +139,40 @@ public sealed class JobRunner(JobRunnerOptions options, IJobLogSink sink, TimePr
                 await started.Process.DisposeAsync();
             }
         }));
+        if (_adopted is not null)
+        {
+            await _adopted.DisposeAsync();
+        }
+    }
+
+    /// <summary>What adopts and kills the processes ranks leave running, when <see cref="JobRunnerOptions.AdoptLeftBehind"/> is on.</summary>
+    internal AdoptedProcesses? Adopted => _adopted;
+
+    /// <summary>Whether the launch a process says it came from is still starting or running here.</summary>
+    private bool IsLive(LaunchMark mark)
+    {
+        lock (_lock)
+        {
+            return _attempts.GetValueOrDefault((mark.JobId, mark.Rank)) is { } attempt
+                && attempt.RestartCount == mark.RestartCount
+                && (!attempt.Start.Task.IsCompleted || attempt.Start.Task.Result.Process is { } process && !process.Exited.IsCompleted);
+        }
+    }
+
+    /// <summary>Whether a process id is a rank started here and not yet seen to exit (.NET reaps it, not the sweep).</summary>
+    private bool IsRank(int pid)
+    {
+        lock (_lock)
+        {
+            return _attempts.Values.Any(a => a.Start.Task is { IsCompleted: true, Result.Process: { } process }
+                && process.ProcessId == pid && !process.Exited.IsCompleted);
+        }
+    }
+
+    private static async Task NudgeWhenExitedAsync(AdoptedProcesses adopted, JobProcess process)
+    {
+        await process.Exited;
+        adopted.Nudge();
     }
 
     private async Task ForgetWhenFinishedAsync((string JobId, int Rank) key, Attempt attempt, JobProcess process)

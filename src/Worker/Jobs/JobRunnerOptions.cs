@@ -28,4 +28,11 @@ public sealed record JobRunnerOptions
 
     /// <summary>Finished launches <see cref="JobRunner"/> remembers, so a repeated launch of one of them does not run it again.</summary>
     public int RememberFinished { get; init; } = 1024;
+
+    /// <summary>
+    /// Makes the worker the child subreaper (Linux) so that a process a rank leaves running outside its group (a daemon
+    /// in a session of its own) is adopted, and killed once its rank has ended (<see cref="AdoptedProcesses"/>). The
+    /// setting is for the whole process, so one runner per process may have it: the worker host's.
+    /// </summary>
+    public bool AdoptLeftBehind { get; init; }
 }

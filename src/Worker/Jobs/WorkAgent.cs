@@ -84,7 +84,7 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
         _devices = devices;
         _time = time;
         _logger = logger;
-        _runner = new JobRunner(runner, this, time);
+        _runner = new JobRunner(runner, this, time, logger);
         _address = address ?? LocalAddress();
     }
 
