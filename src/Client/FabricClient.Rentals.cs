@@ -135,9 +135,10 @@ public sealed partial class FabricClient
     public Task ReportRankAsync(Guid reportToken, RankReport report, CancellationToken cancellationToken = default) =>
         CallAsync(async c => { await c.GetGrain<IJobGrain>(report.JobId).ReportAsync(reportToken, report); return true; }, cancellationToken);
 
-    /// <summary>Worker side: a rank's output.</summary>
-    public Task AppendLogsAsync(string jobId, Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks, CancellationToken cancellationToken = default) =>
-        CallAsync(async c => { await c.GetGrain<IJobGrain>(jobId).AppendLogsAsync(reportToken, rank, chunks); return true; }, cancellationToken);
+    /// <summary>Worker side: a rank's output; the reply says how much of it the job holds, and how much it has stored.</summary>
+    public Task<LogAck> AppendLogsAsync(string jobId, Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks, bool resent = false, bool flush = false,
+        CancellationToken cancellationToken = default) =>
+        CallAsync(c => c.GetGrain<IJobGrain>(jobId).AppendLogsAsync(reportToken, rank, chunks, resent, flush), cancellationToken);
 
     private async Task<ClusterDetails> DeployAsync(Keypair renter, string clusterId, ClusterRequest r, string forJob, CancellationToken cancellationToken)
     {

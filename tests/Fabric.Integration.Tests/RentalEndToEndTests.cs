@@ -220,11 +220,15 @@ public sealed class RentalSiloFailoverTests : IDisposable
     public void Dispose() => Directory.Delete(_workDir, recursive: true);
 
     [Fact]
-    public async Task A_silo_killed_mid_run_leaves_the_job_running_and_the_survivor_records_its_exit_and_settles()
+    public async Task A_silo_killed_mid_run_leaves_the_job_running_and_the_survivor_records_its_exit_and_whole_output_and_settles()
     {
         var dataDir = Path.Combine(_workDir, ".fabric");
         var secondSettings = SiloSettings.OnFreePorts(dataDir);
-        await using var first = await SiloProcess.StartAsync(SiloSettings.OnFreePorts(dataDir));
+        // The first silo writes a job's output only when the job ends: whatever the job printed is unwritten when it dies.
+        await using var first = await SiloProcess.StartAsync(SiloSettings.OnFreePorts(dataDir) with
+        {
+            Environment = new Dictionary<string, string> { ["FABRIC__RENTAL__LOGWRITEEVERY"] = "01:00:00" },
+        });
         // The worker knows both gateways from the start, as a supplier configures it; the second silo comes later.
         var net = new RentalNetwork(_workDir, Path.Combine(dataDir, "keys", "authority.json"), [first.Settings.Gateway, secondSettings.Gateway]);
         await using var client = new FabricClient(new FabricClientOptions { Gateways = [first.Settings.Gateway], ResponseTimeout = TimeSpan.FromSeconds(10) });
@@ -242,6 +246,8 @@ public sealed class RentalSiloFailoverTests : IDisposable
         var running = await Eventually.WaitAsync(() => client.GetJobAsync(jobId), j => j is { Status: JobStatus.Running },
             TimeSpan.FromSeconds(60), "the job to run");
         var pid = running!.Attempts[0].Ranks[0].Pid!.Value;
+        await Eventually.WaitAsync(async () => RentalNetwork.Chunks(await net.OkAsync("job", "logs", jobId)),
+            chunks => RentalEndToEndTests.Stdout(chunks, 0) == "started\n", TimeSpan.FromSeconds(30), "the job's first line to reach it");
 
         await using var second = await SiloProcess.StartAsync(secondSettings);
         await first.KillAsync();
@@ -263,6 +269,7 @@ public sealed class RentalSiloFailoverTests : IDisposable
         Assert.Equal(pid, attempt.GetProperty("ranks")[0].GetProperty("pid").GetInt32());
         Assert.Equal(0, attempt.GetProperty("ranks")[0].GetProperty("exitCode").GetInt32());
         Assert.False(RentalNetwork.IsRunning(pid));
+        // The first line died unwritten with the first silo; the worker kept it until a job had stored it, and sent it again.
         var logs = RentalNetwork.Chunks(await net.OkAsync("job", "logs", jobId));
         Assert.Equal("started\nfinished\n", RentalEndToEndTests.Stdout(logs, 0));
 

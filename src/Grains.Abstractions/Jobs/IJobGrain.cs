@@ -26,9 +26,15 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("Report")]
     Task ReportAsync(Guid reportToken, RankReport report);
 
-    /// <summary>A worker's output for a rank, authenticated by the order's report token.</summary>
-    [Alias("AppendLogs")]
-    Task AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks);
+    /// <summary>
+    /// A worker's output for a rank, authenticated by the order's report token. Chunk sequences are the worker's own
+    /// for this attempt and rank, gapless: chunks that would leave a gap after what the job holds are not taken (the
+    /// reply's <see cref="LogAck.Seen"/> says where to resend from), unless <paramref name="resent"/> says they are all
+    /// the worker still has, when the gap is recorded as lost output. <paramref name="flush"/> writes the log before
+    /// replying (a rank that has exited), so the reply's <see cref="LogAck.Durable"/> covers every chunk taken.
+    /// </summary>
+    [Alias("AppendLogsAcked")]
+    Task<LogAck> AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks, bool resent, bool flush);
 
     /// <summary>
     /// The cluster holds all ranks (first placement or after a re-placement): start an attempt on them. The cluster

@@ -82,6 +82,20 @@ public sealed record LogChunk
     [Id(4)] public required DateTimeOffset At { get; init; }
 }
 
+/// <summary>
+/// How far a job has a rank's output: the worker keeps every chunk after <see cref="Durable"/>, and sends again those
+/// after <see cref="Seen"/> (a job reactivated after its silo died has lost what it had not yet written).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fabric.LogAck")]
+public sealed record LogAck
+{
+    /// <summary>The worker's highest sequence the job holds in memory (-1: none).</summary>
+    [Id(0)] public required long Seen { get; init; }
+
+    /// <summary>The worker's highest sequence the job has written to storage (-1: none); never above <see cref="Seen"/>.</summary>
+    [Id(1)] public required long Durable { get; init; }
+}
+
 /// <summary>Chunks after a cursor, and the cursor to pass next.</summary>
 [GenerateSerializer, Immutable, Alias("fabric.LogPage")]
 public sealed record LogPage

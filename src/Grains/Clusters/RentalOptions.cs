@@ -44,6 +44,12 @@ public sealed class RentalOptions
     /// <summary>How old the oracle's price may be and still convert an IO payer's escrow.</summary>
     public TimeSpan IoPriceMaxAge { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How often a job writes the output its workers sent since its last write. Workers keep what is not written yet
+    /// and send it again to a job whose silo died, so a longer interval costs fewer writes, not output.
+    /// </summary>
+    public TimeSpan LogWriteEvery { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Port rank 0 listens on for the other ranks (FABRIC_MASTER_PORT).</summary>
     public int MasterPort { get; set; } = 29500;
 
@@ -60,6 +66,7 @@ public sealed class RentalOptions
         Require(MaxGpus >= 1 && MaxHours >= 1, "Fabric:Rental:MaxGpus and MaxHours must be positive.");
         Require(IoPriceUsd > 0, "Fabric:Rental:IoPriceUsd must be positive.");
         Require(IoPriceMaxAge > TimeSpan.Zero, "Fabric:Rental:IoPriceMaxAge must be positive.");
+        Require(LogWriteEvery > TimeSpan.Zero, "Fabric:Rental:LogWriteEvery must be positive.");
         Require(MasterPort is > 0 and < 65536, "Fabric:Rental:MasterPort must be a TCP port.");
         Weights.Validate();
     }

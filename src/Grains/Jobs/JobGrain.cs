@@ -31,11 +31,12 @@ public sealed partial class JobGrain(
     /// <summary>Longest a log read may wait for output.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(20);
 
-    private static readonly TimeSpan LogWriteEvery = TimeSpan.FromSeconds(1);
-
     private readonly SignedRequestGate _gate = new(network.Value, time);
     private TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _logDirty;
+
+    // Each attempt and rank's last sequence as storage has it: as loaded, then as each write of the log stored it.
+    private System.Collections.Immutable.ImmutableDictionary<string, long>? _durable;
     private IGrainTimer? _logTimer;
 
     private JobDetails? Job => state.State.Job;
@@ -174,7 +175,7 @@ public sealed partial class JobGrain(
         }
     }
 
-    public Task AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks)
+    public async Task<LogAck> AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks, bool resent, bool flush)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         var job = RequireJob();
@@ -182,16 +183,41 @@ public sealed partial class JobGrain(
         Require(attempt > 0, $"That report token does not belong to job '{job.Id}'.");
         Require(chunks.Count <= 1024, "At most 1024 chunks per call.");
         var key = $"{attempt}/{rank}";
+        // Only this call moves what is seen, so before its first change the state is as loaded, or as last written.
+        _durable ??= log.State.Seen;
         var seen = log.State.Seen.GetValueOrDefault(key, -1);
-        var fresh = chunks.Where(c => c.Sequence > seen && c.Text.Length > 0).OrderBy(c => c.Sequence).ToList();
-        if (fresh.Count == 0)
+        var fresh = chunks.Where(c => c.Sequence > seen).OrderBy(c => c.Sequence).ToList();
+        var lost = fresh.Count > 0 ? fresh[0].Sequence - seen - 1 : 0;
+        if (lost > 0 && !resent)
         {
-            return Task.CompletedTask;
+            // This activation lost output its silo had not written: the worker sends again what it holds after `seen`.
+            return Ack(key);
         }
 
-        Append(fresh.Select(c => (rank, c.Stream, c.Text)), log.State.Seen.SetItem(key, fresh[^1].Sequence));
-        return Task.CompletedTask;
+        if (fresh.Count > 0)
+        {
+            IEnumerable<(int, OutputSource, string)> parts = fresh.Where(c => c.Text.Length > 0).Select(c => (rank, c.Stream, c.Text));
+            if (lost > 0)
+            {
+                parts = parts.Prepend((-1, OutputSource.Fabric, $"[fabric] attempt {attempt}: {lost} chunk(s) of rank {rank}'s output were lost\n"));
+            }
+
+            Append(parts, log.State.Seen.SetItem(key, fresh[^1].Sequence));
+        }
+
+        if (flush)
+        {
+            await FlushLogAsync();
+        }
+
+        return Ack(key);
     }
+
+    private LogAck Ack(string key) => new()
+    {
+        Seen = log.State.Seen.GetValueOrDefault(key, -1),
+        Durable = _durable!.GetValueOrDefault(key, -1),
+    };
 
     public async Task ClusterReadyAsync(ClusterDetails cluster, string reason)
     {
@@ -405,7 +431,7 @@ public sealed partial class JobGrain(
 
         log.State = s with { Chunks = chunks.ToImmutable(), Next = next, Bytes = bytes, Dropped = dropped, Seen = seen };
         _logDirty = true;
-        _logTimer ??= this.RegisterGrainTimer(_ => FlushLogAsync(), new GrainTimerCreationOptions(LogWriteEvery, LogWriteEvery));
+        _logTimer ??= this.RegisterGrainTimer(_ => FlushLogAsync(), new GrainTimerCreationOptions(rental.Value.LogWriteEvery, rental.Value.LogWriteEvery));
         var waiters = _logged;
         _logged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         waiters.TrySetResult();
@@ -419,9 +445,12 @@ public sealed partial class JobGrain(
         }
 
         _logDirty = false;
+        // Nothing else changes the log while this write is awaited (only reads interleave), so this is what it stores.
+        var written = log.State.Seen;
         try
         {
             await log.WriteStateAsync();
+            _durable = written;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -18,7 +18,7 @@ public interface IWorkApi
 
     Task ReportAsync(Guid token, RankReport report, CancellationToken cancellationToken);
 
-    Task AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<FabricChunk> chunks, CancellationToken cancellationToken);
+    Task<LogAck> AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<FabricChunk> chunks, bool resent, bool flush, CancellationToken cancellationToken);
 }
 
 /// <summary>Work calls through the worker's connection (a call that finds nobody answering marks the client broken).</summary>
@@ -33,8 +33,8 @@ public sealed class FabricWorkApi(WorkerConnection connection) : IWorkApi
     public Task ReportAsync(Guid token, RankReport report, CancellationToken cancellationToken) =>
         CallAsync(async c => { await c.ReportRankAsync(token, report, cancellationToken); return true; }, cancellationToken);
 
-    public Task AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<FabricChunk> chunks, CancellationToken cancellationToken) =>
-        CallAsync(async c => { await c.AppendLogsAsync(jobId, token, rank, chunks, cancellationToken); return true; }, cancellationToken);
+    public Task<LogAck> AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<FabricChunk> chunks, bool resent, bool flush, CancellationToken cancellationToken) =>
+        CallAsync(c => c.AppendLogsAsync(jobId, token, rank, chunks, resent, flush, cancellationToken), cancellationToken);
 
     private async Task<T> CallAsync<T>(Func<FabricClient, Task<T>> call, CancellationToken cancellationToken)
     {
@@ -66,6 +66,12 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
     /// <summary>How long one poll waits; below the client's response timeout.</summary>
     public static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
 
+    /// <summary>Output a job has not stored after this long is sent again (its silo may have died before writing it).</summary>
+    public static readonly TimeSpan ResendUnstoredAfter = TimeSpan.FromSeconds(3);
+
+    /// <summary>Chunks of one rank kept until its job has stored them (up to 4 MiB of output).</summary>
+    private const int OutboxCapacity = 256;
+
     private readonly IWorkApi _api;
     private readonly IReadOnlyList<ServedDevice> _devices;
     private readonly ILogger _logger;
@@ -75,6 +81,7 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
     private readonly string _address;
     private readonly ConcurrentDictionary<string, Guid> _attached = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Job, int Rank, int Attempt), WorkOrder> _orders = new();
+    private readonly ConcurrentDictionary<(string Job, int Rank, int Attempt), RankOutbox> _outboxes = new();
     private Guid _epoch;
     private long _cursor;
 
@@ -124,6 +131,7 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
                     }
                 }));
 
+                await ResendUnstoredAsync(cancellationToken);
                 failures = 0;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -230,7 +238,10 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
             Text = text,
             At = _time.GetUtcNow(),
         };
-        await _api.AppendLogsAsync(order.JobId, order.ReportToken, order.Rank, [converted], cancellationToken);
+        var outbox = _outboxes.GetOrAdd((launch.JobId, launch.Rank, launch.RestartCount + 1), _ => new RankOutbox(
+            (chunks, resent, flush, ct) => _api.AppendLogsAsync(order.JobId, order.ReportToken, order.Rank, chunks, resent, flush, ct),
+            OutboxCapacity, _time));
+        await outbox.SendAsync(converted, cancellationToken);
     }
 
     public async ValueTask DisposeAsync() => await _runner.DisposeAsync();
@@ -239,6 +250,7 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
     {
         var exit = await process.Completion;
         LogExited(_logger, order.JobId, order.Rank, exit.ExitCode, exit.Killed);
+        await StoreOutputQuietlyAsync(order, cancellationToken);
         await ReportQuietlyAsync(order.ReportToken, new RankReport
         {
             JobId = order.JobId,
@@ -248,6 +260,58 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
             ExitCode = exit.ExitCode,
             Message = exit.Killed ? "killed" : null,
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Has the job store the exited rank's output it has not stored yet (sending again what it lacks), retrying through
+    /// outages, before the exit is reported: the rank's output is then kept whatever happens to the job's silo.
+    /// </summary>
+    private async Task StoreOutputQuietlyAsync(WorkOrder order, CancellationToken cancellationToken)
+    {
+        if (!_outboxes.TryRemove((order.JobId, order.Rank, order.Attempt), out var outbox))
+        {
+            return;
+        }
+
+        for (var attempt = 1; outbox.Unstored > 0 && !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await outbox.ResendAsync(flush: true, cancellationToken);
+            }
+            catch (FabricRejectedException e)
+            {
+                LogOutputRefused(_logger, order.JobId, order.Rank, e.Message);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < 20)
+            {
+                await Task.Delay(RetryBackoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), _time, cancellationToken)
+                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Sends again the output of running ranks that their jobs have not stored for a while.</summary>
+    private async Task ResendUnstoredAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var ((jobId, rank, _), outbox) in _outboxes)
+        {
+            if (outbox.Unstored == 0 || now - outbox.LastAck < ResendUnstoredAfter)
+            {
+                continue;
+            }
+
+            try
+            {
+                await outbox.ResendAsync(flush: false, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogResendFailed(_logger, jobId, rank, WorkerConnection.Reason(e));
+            }
+        }
     }
 
     /// <summary>Reports, retrying through outages; a refusal (the job moved on) is logged and dropped.</summary>
@@ -306,6 +370,12 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping job {JobId} rank {Rank}")]
     private static partial void LogStopping(ILogger logger, string jobId, int rank);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Output of job {JobId} rank {Rank} refused: {Reason}")]
+    private static partial void LogOutputRefused(ILogger logger, string jobId, int rank, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Output of job {JobId} rank {Rank} not sent again yet: {Reason}")]
+    private static partial void LogResendFailed(ILogger logger, string jobId, int rank, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Report for job {JobId} rank {Rank} refused: {Reason}")]
     private static partial void LogReportRefused(ILogger logger, string jobId, int rank, string reason);

@@ -36,7 +36,7 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
 
         Assert.Equal(JobStatus.Running, (await _kit.Job(jobId).GetAsync())!.Status);
         await _kit.Job(jobId).AppendLogsAsync(orders[0].ReportToken, orders[0].Rank,
-            [new LogChunk { Sequence = 0, Rank = orders[0].Rank, Stream = OutputSource.Stdout, Text = "hi\n", At = ClusterFixture.Clock.GetUtcNow() }]);
+            [new LogChunk { Sequence = 0, Rank = orders[0].Rank, Stream = OutputSource.Stdout, Text = "hi\n", At = ClusterFixture.Clock.GetUtcNow() }], resent: false, flush: false);
         foreach (var order in orders)
         {
             await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Exited, exitCode: 0));
@@ -78,6 +78,50 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
         var order = Assert.Single(resent);
         Assert.Equal(sent, order with { Command = sent.Command });
         Assert.Equal(["sleep", "60"], order.Command);
+    }
+
+    [Fact]
+    public async Task A_job_takes_a_rank_s_output_only_without_gaps_says_how_far_it_holds_and_stores_it_and_records_output_lost_for_good()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
+        var jobId = RentalTestKit.NewId("j");
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sleep", "60"));
+        var order = (await ReceiveAsync(inbox, epoch, count: 1)).Single();
+        var job = _kit.Job(jobId);
+        LogChunk Chunk(long sequence, string text) =>
+            new() { Sequence = sequence, Rank = order.Rank, Stream = OutputSource.Stdout, Text = text, At = ClusterFixture.Clock.GetUtcNow() };
+        // The rank's output, and what Fabric says about it (not the attempt's start lines).
+        async Task<string> StdoutAsync() => string.Concat((await job.ReadLogsAsync(0, 100, TimeSpan.Zero)).Chunks
+            .Where(c => c.Stream == OutputSource.Stdout || c.Text.Contains("output were lost", StringComparison.Ordinal)).Select(c => c.Text));
+
+        var first = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(0, "a\n")], resent: false, flush: false);
+        // Chunk 1 is missing (as after a silo that died holding it): 2 is not taken, and the reply says where to resend from.
+        var gap = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(2, "c\n")], resent: false, flush: false);
+
+        Assert.Equal(0, first.Seen);
+        Assert.Equal(0, gap.Seen);
+        Assert.Equal("a\n", await StdoutAsync());
+
+        var filled = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(1, "b\n"), Chunk(2, "c\n")], resent: true, flush: false);
+        var repeated = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(0, "a\n"), Chunk(1, "b\n")], resent: true, flush: false);
+
+        Assert.Equal(2, filled.Seen);
+        Assert.Equal(2, repeated.Seen);
+        Assert.Equal("a\nb\nc\n", await StdoutAsync());
+
+        // All the worker still has starts at 5: chunks 3 and 4 are gone for good, and the log says so.
+        var stored = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(5, "f\n")], resent: true, flush: true);
+
+        Assert.Equal((5, 5), (stored.Seen, stored.Durable));
+        Assert.Equal($"a\nb\nc\n[fabric] attempt 1: 2 chunk(s) of rank {order.Rank}'s output were lost\nf\n", await StdoutAsync());
+
+        // A new activation holds what was stored.
+        await job.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var again = await job.AppendLogsAsync(order.ReportToken, order.Rank, [], resent: false, flush: false);
+
+        Assert.Equal((5, 5), (again.Seen, again.Durable));
+        Assert.EndsWith("lost\nf\n", await StdoutAsync(), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<FabricRejectedException>(() => job.AppendLogsAsync(Guid.NewGuid(), order.Rank, [Chunk(6, "g\n")], resent: false, flush: false));
     }
 
     [Fact]

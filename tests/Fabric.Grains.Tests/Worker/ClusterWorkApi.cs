@@ -16,6 +16,6 @@ public sealed class ClusterWorkApi(IGrainFactory grains) : IWorkApi
     public Task ReportAsync(Guid token, RankReport report, CancellationToken cancellationToken) =>
         grains.GetGrain<IJobGrain>(report.JobId).ReportAsync(token, report);
 
-    public Task AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<Fabric.Jobs.LogChunk> chunks, CancellationToken cancellationToken) =>
-        grains.GetGrain<IJobGrain>(jobId).AppendLogsAsync(token, rank, chunks);
+    public Task<LogAck> AppendLogsAsync(string jobId, Guid token, int rank, IReadOnlyList<Fabric.Jobs.LogChunk> chunks, bool resent, bool flush, CancellationToken cancellationToken) =>
+        grains.GetGrain<IJobGrain>(jobId).AppendLogsAsync(token, rank, chunks, resent, flush);
 }
