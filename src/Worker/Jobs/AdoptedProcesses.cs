@@ -162,8 +162,9 @@ internal sealed partial class AdoptedProcesses : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // The next sweep tries again: a sweep that fails must not end the sweeping.
                 LogSweepFailed(_logger, e.Message);
             }
         }

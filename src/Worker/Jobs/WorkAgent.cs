@@ -84,6 +84,7 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
     private readonly ConcurrentDictionary<(string Job, int Rank, int Attempt), RankOutbox> _outboxes = new();
     private Guid _epoch;
     private long _cursor;
+    private int _resending;
 
     public WorkAgent(IWorkApi api, IReadOnlyList<ServedDevice> devices, JobRunnerOptions runner, TimeProvider time, ILogger logger, string? address = null)
     {
@@ -131,7 +132,7 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
                     }
                 }));
 
-                await ResendUnstoredAsync(cancellationToken);
+                ResendUnstored(cancellationToken);
                 failures = 0;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -292,8 +293,35 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends again the output of running ranks that their jobs have not stored for a while.</summary>
+    /// <summary>
+    /// Sends again, in the background, the output of running ranks that their jobs have not stored for a while: a job
+    /// whose silo is down must not hold up the poll for new orders. One round at a time.
+    /// </summary>
+    private void ResendUnstored(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _resending, 1, 0) == 0)
+        {
+            _ = ResendUnstoredAsync(cancellationToken);
+        }
+    }
+
     private async Task ResendUnstoredAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ResendUnstoredOnceAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The worker is stopping.
+        }
+        finally
+        {
+            Volatile.Write(ref _resending, 0);
+        }
+    }
+
+    private async Task ResendUnstoredOnceAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         foreach (var ((jobId, rank, _), outbox) in _outboxes)

@@ -6,7 +6,7 @@ namespace Fabric.Worker.Tests.Jobs;
 
 public sealed class RankOutboxTests
 {
-    private readonly FakeJob _job = new();
+    private readonly FakeJobLog _job = new();
 
     private static FabricChunk Chunk(long sequence) =>
         new() { Sequence = sequence, Rank = 0, Stream = OutputSource.Stdout, Text = $"{sequence}\n", At = DateTimeOffset.UnixEpoch };
@@ -75,60 +75,5 @@ public sealed class RankOutboxTests
 
         // 0, 1 and 2 were let go (held, never stored) and died with the silo: the job records the gap.
         Assert.Equal("[lost 3]\n3\n4\n5\n", _job.Text);
-    }
-
-    /// <summary>A job as the grain behaves: takes chunks without gaps unless resent, stores on flush, forgets on crash.</summary>
-    private sealed class FakeJob
-    {
-        private readonly List<string> _held = [];
-        private int _storedCount;
-
-        public long Seen { get; private set; } = -1;
-
-        public long Stored { get; private set; } = -1;
-
-        public bool Failing { get; set; }
-
-        public string Text => string.Concat(_held);
-
-        public void Store()
-        {
-            Stored = Seen;
-            _storedCount = _held.Count;
-        }
-
-        public void Crash()
-        {
-            Seen = Stored;
-            _held.RemoveRange(_storedCount, _held.Count - _storedCount);
-        }
-
-        public Task<LogAck> SendAsync(IReadOnlyList<FabricChunk> chunks, bool resent, bool flush, CancellationToken cancellationToken)
-        {
-            if (Failing)
-            {
-                throw new TimeoutException("the silo did not answer");
-            }
-
-            var fresh = chunks.Where(c => c.Sequence > Seen).OrderBy(c => c.Sequence).ToList();
-            var lost = fresh.Count > 0 ? fresh[0].Sequence - Seen - 1 : 0;
-            if (lost == 0 || resent)
-            {
-                if (lost > 0)
-                {
-                    _held.Add($"[lost {lost}]\n");
-                }
-
-                _held.AddRange(fresh.Select(c => c.Text));
-                Seen = fresh.Count > 0 ? fresh[^1].Sequence : Seen;
-            }
-
-            if (flush)
-            {
-                Store();
-            }
-
-            return Task.FromResult(new LogAck { Seen = Seen, Durable = Stored });
-        }
     }
 }
