@@ -285,8 +285,15 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
                 LogOutputRefused(_logger, order.JobId, order.Rank, e.Message);
                 return;
             }
-            catch (Exception e) when (e is not OperationCanceledException && attempt < 20)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                if (attempt >= 20)
+                {
+                    // The exit is reported all the same: it matters more than the last lines of output.
+                    LogResendFailed(_logger, order.JobId, order.Rank, WorkerConnection.Reason(e));
+                    return;
+                }
+
                 await Task.Delay(RetryBackoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), _time, cancellationToken)
                     .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
