@@ -57,7 +57,7 @@ public sealed class AdoptedProcessesTests : IAsyncDisposable
         Assert.True(started.Started, started.Failure);
         await _sink.WhenAsync(s => s.Text(LogSource.Stdout).EndsWith('\n')).WaitAsync(Patience, TestContext.Current.CancellationToken);
         var daemon = int.Parse(_sink.Text(LogSource.Stdout), CultureInfo.InvariantCulture);
-        await WaitAsync(() => ParentOf(daemon) == Environment.ProcessId, $"{daemon} to be adopted by this process");
+        await WaitUntilAsync(() => ParentOf(daemon) == Environment.ProcessId, $"{daemon} to be adopted by this process");
 
         var killedWhileRunning = _runner.Adopted!.Sweep();
 
@@ -77,7 +77,7 @@ public sealed class AdoptedProcessesTests : IAsyncDisposable
         Assert.True(keeper.Started, keeper.Failure);
         await _sink.WhenAsync(s => s.Text(LogSource.Stdout).EndsWith('\n')).WaitAsync(Patience, TestContext.Current.CancellationToken);
         var kept = int.Parse(_sink.Text(LogSource.Stdout), CultureInfo.InvariantCulture);
-        await WaitAsync(() => ParentOf(kept) == Environment.ProcessId, $"{kept} to be adopted by this process");
+        await WaitUntilAsync(() => ParentOf(kept) == Environment.ProcessId, $"{kept} to be adopted by this process");
 
         var ended = await _runner.LaunchAsync(Shell("setsid sleep 100 & p=$!; while [ \"$(cut -d' ' -f6 /proc/$p/stat)\" = \"$$\" ]; do sleep 0.01; done"));
         Assert.True(ended.Started, ended.Failure);
@@ -88,17 +88,7 @@ public sealed class AdoptedProcessesTests : IAsyncDisposable
     }
 
     /// <summary>Dead and reaped: no process table entry is left (a zombie would keep one).</summary>
-    private static Task WaitGoneAsync(int pid) => WaitAsync(() => !File.Exists($"/proc/{pid}/stat"), $"{pid} to be killed and reaped");
-
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Waited {Patience.TotalSeconds} s for {what}.");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task WaitGoneAsync(int pid) => WaitUntilAsync(() => !File.Exists($"/proc/{pid}/stat"), $"{pid} to be killed and reaped");
 
     private static int ParentOf(int pid)
     {

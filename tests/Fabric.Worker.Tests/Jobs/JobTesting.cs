@@ -8,6 +8,17 @@ internal static class JobTesting
     /// <summary>Waits on a real signal, but not forever: a hung test fails with a message instead.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test after <see cref="Patience"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Waited {Patience.TotalSeconds} s for {what}.");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     public static JobLaunch Launch(string program, params string[] arguments) => new()
     {
         JobId = "job-1",

@@ -24,16 +24,16 @@ public sealed class WorkAgentOutputTests : IDisposable
             Options(_root), TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = agent.RunAsync(stop.Token);
-        await WaitAsync(() => _log.Text == "hi\n", "the first line to reach the job");
+        await WaitUntilAsync(() => _log.Text == "hi\n", "the first line to reach the job");
 
         _log.Crash(); // its silo died before writing it
 
         // The rank prints nothing more for now: the poll loop sends the unstored line again.
-        await WaitAsync(() => _log.Text == "hi\n", "the lost line to be sent again");
+        await WaitUntilAsync(() => _log.Text == "hi\n", "the lost line to be sent again");
         Assert.Equal(-1, _log.Stored);
 
         await agent.Running.Single().KillAsync();
-        await WaitAsync(() => api.Exited, "the exit to be reported");
+        await WaitUntilAsync(() => api.Exited, "the exit to be reported");
 
         Assert.Equal("hi\n", _log.Text);
         Assert.Equal(0, _log.Stored); // stored before the exit was reported
@@ -55,16 +55,6 @@ public sealed class WorkAgentOutputTests : IDisposable
         MasterPort = 29500,
         ReportToken = Guid.NewGuid(),
     };
-
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Waited {Patience.TotalSeconds} s for {what}.");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
 
     /// <summary>An inbox that hands out one order, answers polls with nothing, and takes reports and output.</summary>
     private sealed class OneOrderApi(WorkOrder order, FakeJobLog log) : IWorkApi
