@@ -27,6 +27,14 @@ public interface IJobGrain : IGrainWithStringKey
     Task ReportAsync(Guid reportToken, RankReport report);
 
     /// <summary>
+    /// The call workers made before <see cref="AppendLogsAsync(Guid, int, IReadOnlyList{LogChunk}, bool, bool)"/>, kept
+    /// for them: suppliers upgrade their workers on their own schedule, after the silos. Takes the chunks as resent (an
+    /// older worker never sends again, so a gap is output lost) and answers nothing.
+    /// </summary>
+    [Alias("AppendLogs")]
+    Task AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks);
+
+    /// <summary>
     /// A worker's output for a rank, authenticated by the order's report token. Chunk sequences are the worker's own
     /// for this attempt and rank, gapless: chunks that would leave a gap after what the job holds are not taken (the
     /// reply's <see cref="LogAck.Seen"/> says where to resend from), unless <paramref name="resent"/> says they are all

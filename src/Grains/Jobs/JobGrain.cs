@@ -175,6 +175,9 @@ public sealed partial class JobGrain(
         }
     }
 
+    public Task AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks) =>
+        AppendLogsAsync(reportToken, rank, chunks, resent: true, flush: false);
+
     public async Task<LogAck> AppendLogsAsync(Guid reportToken, int rank, IReadOnlyList<LogChunk> chunks, bool resent, bool flush)
     {
         ArgumentNullException.ThrowIfNull(chunks);

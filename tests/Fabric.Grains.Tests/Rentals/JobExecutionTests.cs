@@ -125,6 +125,25 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_older_worker_s_output_is_still_taken_and_a_gap_in_it_is_told()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
+        var jobId = RentalTestKit.NewId("j");
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sleep", "60"));
+        var order = (await ReceiveAsync(inbox, epoch, count: 1)).Single();
+        LogChunk Chunk(long sequence, string text) =>
+            new() { Sequence = sequence, Rank = order.Rank, Stream = OutputSource.Stdout, Text = text, At = ClusterFixture.Clock.GetUtcNow() };
+
+        // Workers from before acknowledgements call the old method, and never send anything twice.
+        await _kit.Job(jobId).AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(0, "a\n")]);
+        await _kit.Job(jobId).AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(2, "c\n")]);
+
+        var text = string.Concat((await _kit.Job(jobId).ReadLogsAsync(0, 100, TimeSpan.Zero)).Chunks
+            .Where(c => c.Stream == OutputSource.Stdout || c.Text.Contains("output were lost", StringComparison.Ordinal)).Select(c => c.Text));
+        Assert.Equal($"a\n[fabric] attempt 1: 1 chunk(s) of rank {order.Rank}'s output were lost\nc\n", text);
+    }
+
+    [Fact]
     public async Task A_report_with_a_wrong_token_is_refused_and_changes_nothing()
     {
         var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
