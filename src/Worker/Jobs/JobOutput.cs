@@ -26,6 +26,12 @@ internal sealed class JobOutput
     private long _totalRead;
     private long _nextSequence;
 
+    // How the two streams end: whether each has, what each had left unsent (see EndAsync).
+    private readonly Lock _ends = new();
+    private readonly bool[] _ended = new bool[2];
+    private readonly Pending?[] _left = new Pending?[2];
+    private readonly TaskCompletionSource _bothEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public JobOutput(JobLaunch launch, JobRunnerOptions options, IJobLogSink sink, TimeProvider time)
     {
         _launch = launch;
@@ -123,18 +129,66 @@ internal sealed class JobOutput
         }
 
         text.Append(chars, 0, decoder.GetChars(buffer, 0, 0, chars, 0, flush: true));
-        Flush();
+        await EndAsync(which, text.Length > 0 || bytes > 0 ? new Pending(which, text.ToString(), bytes, firstByteAt) : null, stop);
 
         void Flush()
         {
             if (text.Length > 0 || bytes > 0)
             {
-                _queue.Writer.TryWrite(new Pending(which, text.ToString(), bytes));
+                _queue.Writer.TryWrite(new Pending(which, text.ToString(), bytes, firstByteAt));
             }
 
             text.Clear();
             bytes = 0;
         }
+    }
+
+    /// <summary>
+    /// A stream has ended with <paramref name="left"/> unsent. A process's exit ends both streams at once, and each
+    /// holds its last lines: they go in the order their first bytes came (what a terminal would have shown), so the
+    /// first stream to end waits for the other, but no longer than its chunk would have waited anyway.
+    /// </summary>
+    private async Task EndAsync(LogSource which, Pending? left, CancellationToken stop)
+    {
+        lock (_ends)
+        {
+            _ended[(int)which] = true;
+            _left[(int)which] = left;
+            if (_ended[0] && _ended[1])
+            {
+                FlushLeftLocked();
+                _bothEnded.TrySetResult();
+                return;
+            }
+        }
+
+        if (left is not { } chunk)
+        {
+            return;
+        }
+
+        var wait = _options.FlushInterval - _time.GetElapsedTime(chunk.FirstByteAt);
+        if (wait > TimeSpan.Zero)
+        {
+            using var cancelDelay = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            await Task.WhenAny(_bothEnded.Task, Task.Delay(wait, _time, cancelDelay.Token));
+            await cancelDelay.CancelAsync();
+        }
+
+        lock (_ends)
+        {
+            FlushLeftLocked();
+        }
+    }
+
+    private void FlushLeftLocked()
+    {
+        foreach (var chunk in _left.OfType<Pending>().OrderBy(c => c.FirstByteAt))
+        {
+            _queue.Writer.TryWrite(chunk);
+        }
+
+        Array.Clear(_left);
     }
 
     /// <summary>True once <paramref name="read"/> completes, false if <paramref name="wait"/> passes first.</summary>
@@ -209,5 +263,6 @@ internal sealed class JobOutput
         Interlocked.Add(ref _totalDropped, bytes);
     }
 
-    private readonly record struct Pending(LogSource Stream, string Text, int Bytes);
+    /// <summary>A chunk for the sink, and when its first byte was read (a timestamp of the output's time provider).</summary>
+    private readonly record struct Pending(LogSource Stream, string Text, int Bytes, long FirstByteAt);
 }

@@ -204,6 +204,23 @@ public sealed class JobProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Output_of_both_streams_left_unsent_at_exit_reaches_the_sink_in_the_order_it_was_written()
+    {
+        // Both lines wait in their streams' partial chunks (under the 200 ms flush interval) until the exit ends both
+        // streams at once. Two pipes read by two tasks cannot order writes made microseconds apart: these are 100 ms apart.
+        for (var run = 0; run < 10; run++)
+        {
+            var sink = new RecordingSink();
+            var started = await JobProcess.StartAsync(Shell("echo out; sleep 0.1; echo err >&2"), Options(_root), sink, TimeProvider.System);
+            Assert.True(started.Started, started.Failure);
+            await using var process = started.Process;
+            await process.Completion.WaitAsync(Patience, TestContext.Current.CancellationToken);
+
+            Assert.Equal(["out\n", "err\n"], sink.Chunks.Select(c => c.Text));
+        }
+    }
+
+    [Fact]
     public async Task Flooding_output_into_a_stuck_sink_keeps_memory_bounded_and_counts_what_was_dropped()
     {
         const int Total = 50_000_000;
