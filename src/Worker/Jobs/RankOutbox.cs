@@ -21,7 +21,8 @@ internal sealed class RankOutbox(SendChunks send, int capacity, TimeProvider tim
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<FabricChunk> _unstored = [];
-    private DateTimeOffset _lastAck = time.GetUtcNow();
+    // Ticks, so the poll loop reads it whole while a send writes it.
+    private long _lastAckTicks = time.GetUtcNow().UtcTicks;
 
     /// <summary>Chunks the job has not stored yet.</summary>
     public int Unstored
@@ -36,7 +37,7 @@ internal sealed class RankOutbox(SendChunks send, int capacity, TimeProvider tim
     }
 
     /// <summary>When the job last answered.</summary>
-    public DateTimeOffset LastAck => _lastAck;
+    public DateTimeOffset LastAck => new(Interlocked.Read(ref _lastAckTicks), TimeSpan.Zero);
 
     /// <summary>
     /// Sends a new chunk (alone, normally; with everything unstored when the job lost some). If it fails, the chunk is
@@ -121,6 +122,6 @@ internal sealed class RankOutbox(SendChunks send, int capacity, TimeProvider tim
             _unstored.RemoveRange(0, Math.Clamp(excess, 0, held));
         }
 
-        _lastAck = time.GetUtcNow();
+        Interlocked.Exchange(ref _lastAckTicks, time.GetUtcNow().UtcTicks);
     }
 }

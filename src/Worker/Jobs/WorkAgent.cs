@@ -239,9 +239,10 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
             Text = text,
             At = _time.GetUtcNow(),
         };
-        var outbox = _outboxes.GetOrAdd((launch.JobId, launch.Rank, launch.RestartCount + 1), _ => new RankOutbox(
-            (chunks, resent, flush, ct) => _api.AppendLogsAsync(order.JobId, order.ReportToken, order.Rank, chunks, resent, flush, ct),
-            OutboxCapacity, _time));
+        // The factory's state is passed, not captured: this runs for every chunk, and the outbox exists but once.
+        var outbox = _outboxes.GetOrAdd((launch.JobId, launch.Rank, launch.RestartCount + 1), static (_, state) => new RankOutbox(
+            (chunks, resent, flush, ct) => state.Api.AppendLogsAsync(state.Order.JobId, state.Order.ReportToken, state.Order.Rank, chunks, resent, flush, ct),
+            OutboxCapacity, state.Time), (Api: _api, Order: order, Time: _time));
         await outbox.SendAsync(converted, cancellationToken);
     }
 
@@ -265,38 +266,14 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
 
     /// <summary>
     /// Has the job store the exited rank's output it has not stored yet (sending again what it lacks), retrying through
-    /// outages, before the exit is reported: the rank's output is then kept whatever happens to the job's silo.
+    /// outages, before the exit is reported: the rank's output is then kept whatever happens to the job's silo. Once
+    /// the job has answered, what it could not write yet (its storage failing) it writes on its own timer.
     /// </summary>
     private async Task StoreOutputQuietlyAsync(WorkOrder order, CancellationToken cancellationToken)
     {
-        if (!_outboxes.TryRemove((order.JobId, order.Rank, order.Attempt), out var outbox))
+        if (_outboxes.TryRemove((order.JobId, order.Rank, order.Attempt), out var outbox))
         {
-            return;
-        }
-
-        for (var attempt = 1; outbox.Unstored > 0 && !cancellationToken.IsCancellationRequested; attempt++)
-        {
-            try
-            {
-                await outbox.ResendAsync(flush: true, cancellationToken);
-            }
-            catch (FabricRejectedException e)
-            {
-                LogOutputRefused(_logger, order.JobId, order.Rank, e.Message);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                if (attempt >= 20)
-                {
-                    // The exit is reported all the same: it matters more than the last lines of output.
-                    LogResendFailed(_logger, order.JobId, order.Rank, WorkerConnection.Reason(e));
-                    return;
-                }
-
-                await Task.Delay(RetryBackoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), _time, cancellationToken)
-                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
+            await CallQuietlyAsync(() => outbox.ResendAsync(flush: true, cancellationToken), "Output", order.JobId, order.Rank, cancellationToken);
         }
     }
 
@@ -350,22 +327,35 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
     }
 
     /// <summary>Reports, retrying through outages; a refusal (the job moved on) is logged and dropped.</summary>
-    private async Task ReportQuietlyAsync(Guid token, RankReport report, CancellationToken cancellationToken)
+    private Task ReportQuietlyAsync(Guid token, RankReport report, CancellationToken cancellationToken) =>
+        CallQuietlyAsync(() => _api.ReportAsync(token, report, cancellationToken), "Report", report.JobId, report.Rank, cancellationToken);
+
+    /// <summary>
+    /// Makes a call about a rank, retrying through outages (20 tries, with backoff). A refusal (the job moved on) and
+    /// the last failure are logged, and the call is given up: the rank's other calls go on.
+    /// </summary>
+    private async Task CallQuietlyAsync(Func<Task> call, string what, string jobId, int rank, CancellationToken cancellationToken)
     {
         for (var attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
         {
             try
             {
-                await _api.ReportAsync(token, report, cancellationToken);
+                await call();
                 return;
             }
             catch (FabricRejectedException e)
             {
-                LogReportRefused(_logger, report.JobId, report.Rank, e.Message);
+                LogCallRefused(_logger, what, jobId, rank, e.Message);
                 return;
             }
-            catch (Exception e) when (e is not OperationCanceledException && attempt < 20)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                if (attempt >= 20)
+                {
+                    LogCallGivenUp(_logger, what, jobId, rank, WorkerConnection.Reason(e));
+                    return;
+                }
+
                 await Task.Delay(RetryBackoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), _time, cancellationToken)
                     .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
@@ -406,12 +396,13 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping job {JobId} rank {Rank}")]
     private static partial void LogStopping(ILogger logger, string jobId, int rank);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Output of job {JobId} rank {Rank} refused: {Reason}")]
-    private static partial void LogOutputRefused(ILogger logger, string jobId, int rank, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What} for job {JobId} rank {Rank} refused: {Reason}")]
+    private static partial void LogCallRefused(ILogger logger, string what, string jobId, int rank, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What} for job {JobId} rank {Rank} given up after 20 tries: {Reason}")]
+    private static partial void LogCallGivenUp(ILogger logger, string what, string jobId, int rank, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Output of job {JobId} rank {Rank} not sent again yet: {Reason}")]
     private static partial void LogResendFailed(ILogger logger, string jobId, int rank, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Report for job {JobId} rank {Rank} refused: {Reason}")]
-    private static partial void LogReportRefused(ILogger logger, string jobId, int rank, string reason);
 }

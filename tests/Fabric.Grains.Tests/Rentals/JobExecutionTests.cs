@@ -83,63 +83,48 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
     [Fact]
     public async Task A_job_takes_a_rank_s_output_only_without_gaps_says_how_far_it_holds_and_stores_it_and_records_output_lost_for_good()
     {
-        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
-        var jobId = RentalTestKit.NewId("j");
-        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sleep", "60"));
-        var order = (await ReceiveAsync(inbox, epoch, count: 1)).Single();
-        var job = _kit.Job(jobId);
-        LogChunk Chunk(long sequence, string text) =>
-            new() { Sequence = sequence, Rank = order.Rank, Stream = OutputSource.Stdout, Text = text, At = ClusterFixture.Clock.GetUtcNow() };
-        // The rank's output, and what Fabric says about it (not the attempt's start lines).
-        async Task<string> StdoutAsync() => string.Concat((await job.ReadLogsAsync(0, 100, TimeSpan.Zero)).Chunks
-            .Where(c => c.Stream == OutputSource.Stdout || c.Text.Contains("output were lost", StringComparison.Ordinal)).Select(c => c.Text));
+        var (job, order) = await OneRankJobAsync();
 
-        var first = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(0, "a\n")], resent: false, flush: false);
+        var first = await job.AppendLogsAsync(order.ReportToken, order.Rank, [StdoutChunk(order, 0, "a\n")], resent: false, flush: false);
         // Chunk 1 is missing (as after a silo that died holding it): 2 is not taken, and the reply says where to resend from.
-        var gap = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(2, "c\n")], resent: false, flush: false);
+        var gap = await job.AppendLogsAsync(order.ReportToken, order.Rank, [StdoutChunk(order, 2, "c\n")], resent: false, flush: false);
 
         Assert.Equal(0, first.Seen);
         Assert.Equal(0, gap.Seen);
-        Assert.Equal("a\n", await StdoutAsync());
+        Assert.Equal("a\n", await RankOutputAsync(job));
 
-        var filled = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(1, "b\n"), Chunk(2, "c\n")], resent: true, flush: false);
-        var repeated = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(0, "a\n"), Chunk(1, "b\n")], resent: true, flush: false);
+        var filled = await job.AppendLogsAsync(order.ReportToken, order.Rank, [StdoutChunk(order, 1, "b\n"), StdoutChunk(order, 2, "c\n")], resent: true, flush: false);
+        var repeated = await job.AppendLogsAsync(order.ReportToken, order.Rank, [StdoutChunk(order, 0, "a\n"), StdoutChunk(order, 1, "b\n")], resent: true, flush: false);
 
         Assert.Equal(2, filled.Seen);
         Assert.Equal(2, repeated.Seen);
-        Assert.Equal("a\nb\nc\n", await StdoutAsync());
+        Assert.Equal("a\nb\nc\n", await RankOutputAsync(job));
 
         // All the worker still has starts at 5: chunks 3 and 4 are gone for good, and the log says so.
-        var stored = await job.AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(5, "f\n")], resent: true, flush: true);
+        var stored = await job.AppendLogsAsync(order.ReportToken, order.Rank, [StdoutChunk(order, 5, "f\n")], resent: true, flush: true);
 
         Assert.Equal((5, 5), (stored.Seen, stored.Durable));
-        Assert.Equal($"a\nb\nc\n[fabric] attempt 1: 2 chunk(s) of rank {order.Rank}'s output were lost\nf\n", await StdoutAsync());
+        Assert.Equal($"a\nb\nc\n[fabric] attempt 1: 2 chunk(s) of rank {order.Rank}'s output were lost\nf\n", await RankOutputAsync(job));
 
         // A new activation holds what was stored.
         await job.Cast<IGrainManagementExtension>().DeactivateOnIdle();
         var again = await job.AppendLogsAsync(order.ReportToken, order.Rank, [], resent: false, flush: false);
 
         Assert.Equal((5, 5), (again.Seen, again.Durable));
-        Assert.EndsWith("lost\nf\n", await StdoutAsync(), StringComparison.Ordinal);
-        await Assert.ThrowsAsync<FabricRejectedException>(() => job.AppendLogsAsync(Guid.NewGuid(), order.Rank, [Chunk(6, "g\n")], resent: false, flush: false));
+        Assert.EndsWith("lost\nf\n", await RankOutputAsync(job), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<FabricRejectedException>(() => job.AppendLogsAsync(Guid.NewGuid(), order.Rank, [StdoutChunk(order, 6, "g\n")], resent: false, flush: false));
     }
 
     [Fact]
     public async Task An_older_worker_s_output_is_still_taken_and_a_gap_in_it_is_told()
     {
-        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
-        var jobId = RentalTestKit.NewId("j");
-        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sleep", "60"));
-        var order = (await ReceiveAsync(inbox, epoch, count: 1)).Single();
-        LogChunk Chunk(long sequence, string text) =>
-            new() { Sequence = sequence, Rank = order.Rank, Stream = OutputSource.Stdout, Text = text, At = ClusterFixture.Clock.GetUtcNow() };
+        var (job, order) = await OneRankJobAsync();
 
         // Workers from before acknowledgements call the old method, and never send anything twice.
-        await _kit.Job(jobId).AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(0, "a\n")]);
-        await _kit.Job(jobId).AppendLogsAsync(order.ReportToken, order.Rank, [Chunk(2, "c\n")]);
+        await job.AppendLogsAsync(order.ReportToken, order.Rank, [StdoutChunk(order, 0, "a\n")]);
+        await job.AppendLogsAsync(order.ReportToken, order.Rank, [StdoutChunk(order, 2, "c\n")]);
 
-        var text = string.Concat((await _kit.Job(jobId).ReadLogsAsync(0, 100, TimeSpan.Zero)).Chunks
-            .Where(c => c.Stream == OutputSource.Stdout || c.Text.Contains("output were lost", StringComparison.Ordinal)).Select(c => c.Text));
+        var text = await RankOutputAsync(job);
         Assert.Equal($"a\n[fabric] attempt 1: 1 chunk(s) of rank {order.Rank}'s output were lost\nc\n", text);
     }
 
@@ -287,6 +272,22 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
     }
 
     /// <summary>The inbox's newest sequence: orders after it are the ones still to come.</summary>
+    /// <summary>A running one-rank job (its command sleeps) and its start order.</summary>
+    private async Task<(IJobGrain Job, WorkOrder Order)> OneRankJobAsync()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 1);
+        var jobId = RentalTestKit.NewId("j");
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sleep", "60"));
+        return (_kit.Job(jobId), (await ReceiveAsync(inbox, epoch, count: 1)).Single());
+    }
+
+    private static LogChunk StdoutChunk(WorkOrder order, long sequence, string text) =>
+        new() { Sequence = sequence, Rank = order.Rank, Stream = OutputSource.Stdout, Text = text, At = ClusterFixture.Clock.GetUtcNow() };
+
+    /// <summary>The rank's output, and what Fabric says of it (not the attempt's start lines).</summary>
+    private static async Task<string> RankOutputAsync(IJobGrain job) => string.Concat((await job.ReadLogsAsync(0, 100, TimeSpan.Zero)).Chunks
+        .Where(c => c.Stream == OutputSource.Stdout || c.Text.Contains("output were lost", StringComparison.Ordinal)).Select(c => c.Text));
+
     private async Task<long> CursorAsync(string inbox, Guid epoch) => (await Inbox(inbox).PollAsync(epoch, 0, TimeSpan.Zero)).Cursor;
 
     private async Task<List<WorkOrder>> ReceiveAsync(string inbox, Guid epoch, int count, long cursor = 0)
