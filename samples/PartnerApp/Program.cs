@@ -110,8 +110,11 @@ catch (FabricUnreachableException e)
 
 Console.WriteLine($"Submitted {job.Id} on cluster {job.ClusterId}");
 
-// Watch for a while: print the status each time it changes, until the job ends.
-using var watchFor = new CancellationTokenSource(TimeSpan.FromSeconds(settings.GetValue("watch-seconds", 5)));
+// Watch for a while: print the status each time it changes, until the job ends, or until Ctrl+C (or SIGTERM) asks
+// the app to stop, which the host turns into ApplicationStopping.
+var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+using var watchFor = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+watchFor.CancelAfter(TimeSpan.FromSeconds(settings.GetValue("watch-seconds", 5)));
 try
 {
     await foreach (var update in fabric.WatchJobAsync(job.Id, TimeSpan.FromSeconds(1), watchFor.Token))

@@ -6,8 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace Fabric.Cli;
 
 /// <summary>Options every command shares, and how they become a <see cref="FabricClient"/>.</summary>
-public sealed class CliServices
+public sealed class CliServices(Interruption? interruption = null)
 {
+    /// <summary>The exit code of a command cut short by Ctrl+C (130) or SIGTERM (143).</summary>
+    public int InterruptedExitCode => interruption?.ExitCode ?? ExitCodes.Interrupted;
+
     public Option<bool> Json { get; } = new("--json")
     {
         Description = "Print the result as JSON (errors go to stderr as {\"error\": ...})",
@@ -123,7 +126,7 @@ public sealed class CliServices
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return ExitCodes.Ok;
+            return InterruptedExitCode;
         }
         catch (Exception e) when (!verbose)
         {

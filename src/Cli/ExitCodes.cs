@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>The command line itself is wrong (unknown option, missing value).</summary>
     public const int Usage = 64;
+
+    /// <summary>Ctrl+C cut the command short (SIGTERM: 143); as a shell reports a process a signal ended.</summary>
+    public const int Interrupted = 130;
 }

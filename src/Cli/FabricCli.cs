@@ -13,12 +13,13 @@ public static class FabricCli
         gateway 127.0.0.1:30000. Point it elsewhere with --gateway HOST:PORT, --data-dir DIR, or
         --storage postgres --connection "Host=...".
 
-        Exit codes: 0 ok, 1 request rejected, 2 cannot reach Fabric, 64 bad command line.
+        Exit codes: 0 ok, 1 request rejected, 2 cannot reach Fabric, 64 bad command line, 130 interrupted (Ctrl+C),
+        143 terminated (SIGTERM). A command that waits says, when interrupted, what keeps going without it.
         """;
 
-    public static RootCommand Build()
+    public static RootCommand Build(Interruption? interruption = null)
     {
-        var services = new CliServices();
+        var services = new CliServices(interruption);
         var root = new RootCommand(About);
         foreach (var option in services.All)
         {
@@ -51,7 +52,10 @@ public static class FabricCli
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var parse = Build().Parse(args);
+        // Signals are handled here rather than by System.CommandLine, so the exit code says the command was cut short
+        // whether it wound down in time or not.
+        using var interruption = new Interruption();
+        var parse = Build(interruption).Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -63,6 +67,8 @@ public static class FabricCli
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync();
+        var invocation = parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, interruption.Token);
+        await Task.WhenAny(invocation, interruption.OverdueAsync(TimeSpan.FromSeconds(5)));
+        return interruption.ExitCode ?? await invocation;
     }
 }

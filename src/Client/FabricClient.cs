@@ -187,6 +187,7 @@ public sealed partial class FabricClient : IAsyncDisposable
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton(_loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>

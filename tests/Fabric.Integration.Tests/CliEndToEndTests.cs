@@ -201,7 +201,7 @@ public sealed class CliEndToEndTests(SingleSiloFixture fixture) : IClassFixture<
         var result = await Cli("--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("Exit codes: 0 ok, 1 request rejected, 2 cannot reach Fabric, 64 bad command line.", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Exit codes: 0 ok, 1 request rejected, 2 cannot reach Fabric, 64 bad command line, 130 interrupted", result.Stdout, StringComparison.Ordinal);
         foreach (var command in new[] { "status", "device", "cluster", "job", "queue" })
         {
             Assert.Contains(command, result.Stdout, StringComparison.Ordinal);

@@ -263,6 +263,75 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
     }
 
     [Fact]
+    public async Task Interrupting_a_waiting_job_submit_exits_143_and_the_job_keeps_waiting()
+    {
+        // A matching GPU without a worker: the job is accepted and waits, so --wait waits until it is interrupted.
+        var model = $"WaitGpu-{Guid.NewGuid():N}"[..16];
+        var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "24",
+            "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
+        Assert.True(registered.ExitCode == 0, registered.ToString());
+        var renter = await FundedRenterAsync(10);
+        var jobId = $"jw-{Guid.NewGuid():N}"[..15];
+
+        await using var waiting = CliRunner.Start(fixture.WorkDir, "--json", "job", "submit", "--id", jobId, "--gpus", "1", "--model", model,
+            "--max-price", "0.5", "--hours", "1", "--keypair", renter, "--wait", "--", "true");
+        var progress = JsonDocument.Parse(await waiting.NextLineAsync(TimeSpan.FromSeconds(60))).RootElement;
+        Assert.Equal(jobId, progress.GetProperty("id").GetString());
+        Assert.Equal("Queued", progress.GetProperty("status").GetString());
+        var (_, heldWhileWaiting) = await IosdAsync(renter);
+
+        await waiting.TerminateAsync();
+        var interrupted = await waiting.ExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(143, interrupted.ExitCode);
+        var error = interrupted.ErrorJson();
+        Assert.Equal("interrupted", error.GetProperty("kind").GetString());
+        Assert.Equal(143, error.GetProperty("exitCode").GetInt32());
+        Assert.Contains($"job '{jobId}' is still Queued", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("It keeps going", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        // Only the waiting stopped: the job and its escrow are as they were.
+        var status = await Cli("job", "status", jobId, "--json");
+        Assert.Equal("Queued", status.Json().GetProperty("status").GetString());
+        Assert.True(heldWhileWaiting > 0, "the job's implicit cluster escrows its hour");
+        Assert.Equal((10m - heldWhileWaiting, heldWhileWaiting), await IosdAsync(renter));
+
+        var cancelled = await Cli("job", "cancel", jobId, "--keypair", renter, "--json");
+        Assert.True(cancelled.ExitCode == 0, cancelled.ToString());
+    }
+
+    [Fact]
+    public async Task An_app_embedding_the_client_stops_on_sigterm_while_it_watches_a_waiting_job()
+    {
+        // The client's own host must leave the program's signals alone: the sample app stops watching when its host
+        // is asked to stop, says where the job stands, and exits cleanly.
+        var model = $"EmbedGpu-{Guid.NewGuid():N}"[..17];
+        var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "24",
+            "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
+        Assert.True(registered.ExitCode == 0, registered.ToString());
+        var renter = await FundedRenterAsync(10);
+
+        await using var app = CliRunner.StartProgram(Paths.PartnerAppDll, fixture.WorkDir, $"--keypair={renter}", $"--model={model}",
+            "--max-price=0.5", "--watch-seconds=600");
+        string submitted;
+        do
+        {
+            submitted = await app.NextLineAsync(TimeSpan.FromSeconds(60));
+        }
+        while (!submitted.StartsWith("Submitted ", StringComparison.Ordinal));
+
+        var jobId = submitted.Split(' ')[1];
+        Assert.Contains("Queued", await app.NextLineAsync(TimeSpan.FromSeconds(30)), StringComparison.Ordinal);
+        await app.TerminateAsync();
+        var stopped = await app.ExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(stopped.ExitCode == 0, stopped.ToString());
+        Assert.Contains($"Stopped watching; {jobId} is Queued.", stopped.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stopped.Stderr, StringComparison.Ordinal);
+        var cancelled = await Cli("job", "cancel", jobId, "--keypair", renter, "--json");
+        Assert.True(cancelled.ExitCode == 0, cancelled.ToString());
+    }
+
+    [Fact]
     public async Task Unknown_clusters_are_refused_and_the_queue_can_be_read()
     {
         var status = await Cli("cluster", "status", "no-such-cluster", "--json");

@@ -88,7 +88,7 @@ public static class ClusterCommands
                 return ExitCodes.Ok;
             }
 
-            return await WaitUntilRunningAsync(client, output, cluster.Id, seconds, ct);
+            return await WaitUntilRunningAsync(services, client, output, cluster.Id, seconds, ct);
         }, ct));
         return command;
     }
@@ -282,10 +282,14 @@ public static class ClusterCommands
         console.Write(table);
     }
 
-    /// <summary>Follows a cluster until it runs (0) or ends first (1), printing each change; gives up after <paramref name="timeoutSeconds"/> (1).</summary>
-    private static async Task<int> WaitUntilRunningAsync(FabricClient client, CliOutput output, string clusterId, int? timeoutSeconds, CancellationToken ct)
+    /// <summary>
+    /// Follows a cluster until it runs (0) or ends first (1), printing each change; gives up after
+    /// <paramref name="timeoutSeconds"/> (1) or on Ctrl+C (130), saying the cluster stays deployed.
+    /// </summary>
+    private static async Task<int> WaitUntilRunningAsync(
+        CliServices services, FabricClient client, CliOutput output, string clusterId, int? timeoutSeconds, CancellationToken ct)
     {
-        var (cluster, timedOut) = await Following.FollowAsync(
+        var (cluster, end) = await Following.FollowAsync(
             async token =>
             {
                 var c = await GetClusterAsync(client, clusterId, token);
@@ -311,12 +315,15 @@ public static class ClusterCommands
             ct);
 
         var c = cluster.Cluster;
-        if (timedOut)
+        if (end != FollowEnd.Done)
         {
-            output.Error("timeout",
-                $"Stopped waiting after {timeoutSeconds} s: cluster '{c.Id}' is still {c.Status} ({c.Reason}). It stays deployed with its escrow held: " +
-                $"follow it with 'fabric cluster status {c.Id} --watch' or end it with 'fabric cluster release {c.Id}'.", ExitCodes.Rejected);
-            return ExitCodes.Rejected;
+            var (kind, why, code) = end == FollowEnd.TimedOut
+                ? ("timeout", $"after {timeoutSeconds} s", ExitCodes.Rejected)
+                : ("interrupted", "(interrupted)", services.InterruptedExitCode);
+            output.Error(kind,
+                $"Stopped waiting {why}: cluster '{c.Id}' is still {c.Status} ({c.Reason}). It stays deployed with its escrow held: " +
+                $"follow it with 'fabric cluster status {c.Id} --watch' or end it with 'fabric cluster release {c.Id}'.", code);
+            return code;
         }
 
         if (c.Status != ClusterStatus.Running)
@@ -588,16 +595,29 @@ internal sealed class RentalFlags
 }
 
 /// <summary>Polling a cluster or job until something is reached, printing each change once.</summary>
+/// <summary>How following something ended.</summary>
+internal enum FollowEnd
+{
+    /// <summary>It reached the state waited for.</summary>
+    Done,
+
+    /// <summary>--timeout ran out first.</summary>
+    TimedOut,
+
+    /// <summary>Ctrl+C or SIGTERM came first.</summary>
+    Interrupted,
+}
+
 internal static class Following
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Reads every second, calls <paramref name="changed"/> when <paramref name="key"/> changes, and stops when
-    /// <paramref name="done"/> (TimedOut false) or <paramref name="timeoutSeconds"/> after the first read (TimedOut
-    /// true): connecting is not waiting. Ctrl+C propagates as cancellation.
+    /// <paramref name="done"/>, <paramref name="timeoutSeconds"/> after the first read (connecting is not waiting),
+    /// or when <paramref name="ct"/> is cancelled (Ctrl+C), returning the last state read.
     /// </summary>
-    public static async Task<(T Last, bool TimedOut)> FollowAsync<T>(
+    public static async Task<(T Last, FollowEnd End)> FollowAsync<T>(
         Func<CancellationToken, Task<T>> read, Func<T, string> key, Action<T> changed, Func<T, bool> done, int? timeoutSeconds, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -621,16 +641,16 @@ internal static class Following
 
                 if (done(current))
                 {
-                    return (current, false);
+                    return (current, FollowEnd.Done);
                 }
 
                 await Task.Delay(Interval, limit.Token);
                 current = await read(limit.Token);
             }
         }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
-            return (current, true);
+            return (current, ct.IsCancellationRequested ? FollowEnd.Interrupted : FollowEnd.TimedOut);
         }
     }
 }

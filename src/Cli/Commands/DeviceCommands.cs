@@ -198,7 +198,7 @@ public static class DeviceCommands
             }
             catch (OperationCanceledException) when (limit.IsCancellationRequested)
             {
-                // Ctrl+C or --timeout: watching ends normally.
+                // --timeout ends watching normally; after Ctrl+C the process still exits 130, as any interrupted command.
             }
 
             return ExitCodes.Ok;

@@ -66,7 +66,7 @@ public static class JobCommands
                 return ExitCodes.Ok;
             }
 
-            return await WaitUntilEndedAsync(client, output, job.Id, seconds, ct);
+            return await WaitUntilEndedAsync(services, client, output, job.Id, seconds, ct);
         }, ct));
         return command;
     }
@@ -232,10 +232,14 @@ public static class JobCommands
         return command;
     }
 
-    /// <summary>Follows a job until it ends: 0 when it succeeded, 1 (with the reason) otherwise or on timeout.</summary>
-    private static async Task<int> WaitUntilEndedAsync(FabricClient client, CliOutput output, string jobId, int? timeoutSeconds, CancellationToken ct)
+    /// <summary>
+    /// Follows a job until it ends: 0 when it succeeded, 1 (with the reason) otherwise or on timeout, 130 on Ctrl+C;
+    /// the last two say the job keeps going.
+    /// </summary>
+    private static async Task<int> WaitUntilEndedAsync(
+        CliServices services, FabricClient client, CliOutput output, string jobId, int? timeoutSeconds, CancellationToken ct)
     {
-        var (job, timedOut) = await Following.FollowAsync(
+        var (job, end) = await Following.FollowAsync(
             token => GetJobAsync(client, jobId, token),
             ChangeKey,
             j =>
@@ -253,12 +257,15 @@ public static class JobCommands
             timeoutSeconds,
             ct);
 
-        if (timedOut)
+        if (end != FollowEnd.Done)
         {
-            output.Error("timeout",
-                $"Stopped waiting after {timeoutSeconds} s: job '{job.Id}' is still {job.Status} ({job.Reason}). It keeps going: " +
-                $"follow it with 'fabric job status {job.Id} --watch' or stop it with 'fabric job cancel {job.Id}'.", ExitCodes.Rejected);
-            return ExitCodes.Rejected;
+            var (kind, why, stopped) = end == FollowEnd.TimedOut
+                ? ("timeout", $"after {timeoutSeconds} s", ExitCodes.Rejected)
+                : ("interrupted", "(interrupted)", services.InterruptedExitCode);
+            output.Error(kind,
+                $"Stopped waiting {why}: job '{job.Id}' is still {job.Status} ({job.Reason}). It keeps going: " +
+                $"follow it with 'fabric job status {job.Id} --watch' or stop it with 'fabric job cancel {job.Id}'.", stopped);
+            return stopped;
         }
 
         if (job.Status == JobStatus.Succeeded)

@@ -64,12 +64,14 @@ internal sealed class DeviceChallenges(PoolOptions options, TimeProvider time)
 
         var (shown, _, matches) = PerformanceTiers.Classify(claimedModel, verdict.MeasuredHashesPerSecond);
         var rate = (long)verdict.MeasuredHashesPerSecond;
+        var expected = PerformanceTiers.Lookup(claimedModel);
+        var of = ReferenceEquals(expected, PerformanceTiers.Fallback) ? "a simulated or unlisted model" : $"model {expected.Model}";
         return new VerificationOutcome
         {
             Passed = true,
             Detail = matches
                 ? $"answered correctly at {rate:N0} hashes/s: tier {shown}"
-                : $"answered correctly but at {rate:N0} hashes/s, far below a {claimedModel}: tiered {shown} by what it showed",
+                : $"answered correctly but at {rate:N0} hashes/s, under half the {expected.ExpectedHashesPerSecond:N0} expected of {of}: tiered {shown} by what it showed",
             Tier = (DeviceTier)(int)shown,
             MeasuredHashesPerSecond = rate,
             MatchesClaim = matches,

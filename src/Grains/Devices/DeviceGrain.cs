@@ -241,8 +241,7 @@ public sealed partial class DeviceGrain(
         var now = time.GetUtcNow();
         var verifiedDevice = device with { Tier = outcome.Tier, MeasuredHashesPerSecond = outcome.MeasuredHashesPerSecond, VerifiedAt = now };
         var next = device.Status == DeviceStatus.Paused ? DeviceStatus.Paused : DeviceStatus.Online;
-        var shown = outcome.MatchesClaim ? "" : $" (far below a {device.Spec.Model}: tiered by what it showed)";
-        await SaveAsync(verifiedDevice, next, $"verified: tier {outcome.Tier}, {outcome.MeasuredHashesPerSecond:N0} hashes/s{shown}",
+        await SaveAsync(verifiedDevice, next, $"verified: {outcome.Detail}",
             s => s with { ReverifyAt = now + _challenges.NextReverification() });
         LogVerified(logger, device.Id, outcome.Tier, outcome.MeasuredHashesPerSecond);
         return outcome;

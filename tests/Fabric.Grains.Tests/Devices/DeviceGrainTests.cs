@@ -109,6 +109,26 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_slow_simulated_device_is_measured_against_what_a_simulation_is_expected_to_show()
+    {
+        // A simulated device claiming an RTX 4090 is sized and judged as a simulation, so the verdict must not talk
+        // about RTX 4090 speed. Taking 2.5× the target leaves it inside the deadline (3×) but under half the rate.
+        var (owner, id, grain) = await _kit.RegisteredAsync();
+        var session = await grain.ConnectAsync(DeviceTestKit.Ref(owner, DeviceOperations.Connect, id));
+        var challenge = session.Challenge!;
+        var target = (challenge.Deadline - challenge.IssuedAt) / 3;
+
+        var outcome = await DeviceTestKit.SolveAsync(grain, session.Token, challenge, target * 2.5);
+
+        Assert.True(outcome.Passed, outcome.Detail);
+        Assert.False(outcome.MatchesClaim);
+        Assert.Contains("under half the 2,000,000 expected of a simulated or unlisted model: tiered Low", outcome.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("RTX 4090", outcome.Detail, StringComparison.Ordinal);
+        var activity = await grain.GetActivityAsync(DeviceTestKit.Ref(owner, DeviceOperations.Activity, id));
+        Assert.Equal($"verified: {outcome.Detail}", activity.StatusHistory[^1].Reason);
+    }
+
+    [Fact]
     public async Task A_wrong_answer_fails_verification_and_is_recorded()
     {
         var (owner, id, grain) = await _kit.RegisteredAsync();

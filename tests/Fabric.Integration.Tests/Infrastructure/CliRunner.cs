@@ -28,6 +28,24 @@ public static class CliRunner
 {
     public static async Task<CliResult> RunAsync(string workingDirectory, params string[] arguments)
     {
+        using var process = Process.Start(StartInfo(Paths.CliDll, workingDirectory, arguments))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(limit.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts the command and leaves it running, for a test that watches its output or signals it.</summary>
+    public static RunningCli Start(string workingDirectory, params string[] arguments) =>
+        StartProgram(Paths.CliDll, workingDirectory, arguments);
+
+    /// <summary>Starts another program built with the solution (a sample) the same way.</summary>
+    public static RunningCli StartProgram(string dll, string workingDirectory, params string[] arguments) =>
+        new(Process.Start(StartInfo(dll, workingDirectory, arguments))!);
+
+    private static ProcessStartInfo StartInfo(string dll, string workingDirectory, string[] arguments)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -35,7 +53,7 @@ public static class CliRunner
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        start.ArgumentList.Add(Paths.CliDll);
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -46,11 +64,79 @@ public static class CliRunner
             start.Environment.Remove(key);
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(limit.Token);
-        return new CliResult(process.ExitCode, await stdout, await stderr);
+        return start;
+    }
+}
+
+/// <summary>A fabric command (or sample) still running: its stdout line by line, signals, and its result once it exits.</summary>
+public sealed class RunningCli : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _stdout = new();
+    private readonly Task<string> _stderr;
+
+    internal RunningCli(Process process)
+    {
+        _process = process;
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>The next line the command writes to stdout, or a failure saying what it wrote if none comes in time.</summary>
+    public async Task<string> NextLineAsync(TimeSpan within)
+    {
+        using var limit = new CancellationTokenSource(within);
+        try
+        {
+            var line = await _process.StandardOutput.ReadLineAsync(limit.Token)
+                       ?? throw new InvalidOperationException($"The command ended (exit {await ExitCodeAsync()}) without another line:\n{_stdout}\nstderr:\n{await _stderr}");
+            _stdout.AppendLine(line);
+            return line;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No line on stdout within {within}; so far:\n{_stdout}");
+        }
+    }
+
+    /// <summary>Sends the command SIGTERM, as a service manager (or a script's timeout) would.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the command to exit; a failure, with all it wrote, if it is still running after <paramref name="within"/>.</summary>
+    public async Task<CliResult> ExitAsync(TimeSpan within)
+    {
+        var rest = _process.StandardOutput.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(within);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The command still ran {within} later; its stdout so far:\n{_stdout}");
+        }
+
+        _stdout.Append(await rest);
+        return new CliResult(_process.ExitCode, _stdout.ToString(), await _stderr);
+    }
+
+    private async Task<int> ExitCodeAsync()
+    {
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
     }
 }
