@@ -41,7 +41,11 @@ internal sealed class DeviceChallenges(PoolOptions options, TimeProvider time)
 
     public static IReadOnlyList<int> Sample(ChallengeSpec spec) => ChallengeChecker.PickSamples(spec, Math.Min(Samples, spec.Leaves));
 
-    public VerificationOutcome Check(PendingChallenge pending, string claimedModel, IReadOnlyList<LeafOpeningData> openings)
+    /// <summary>
+    /// Checks a device's openings. A simulated device is tiered by the CPU rate it shows and has no GPU claim its rate
+    /// could contradict; a real one is judged against the model it claims.
+    /// </summary>
+    public VerificationOutcome Check(PendingChallenge pending, string claimedModel, bool simulated, IReadOnlyList<LeafOpeningData> openings)
     {
         var verdict = ChallengeChecker.Verify(
             pending.Spec,
@@ -62,10 +66,23 @@ internal sealed class DeviceChallenges(PoolOptions options, TimeProvider time)
             };
         }
 
-        var (shown, _, matches) = PerformanceTiers.Classify(claimedModel, verdict.MeasuredHashesPerSecond);
         var rate = (long)verdict.MeasuredHashesPerSecond;
+        if (simulated)
+        {
+            var tier = PerformanceTiers.Classify(PerformanceTiers.Fallback.Model, verdict.MeasuredHashesPerSecond).Shown;
+            return new VerificationOutcome
+            {
+                Passed = true,
+                Detail = $"answered correctly at {rate:N0} hashes/s, simulated on a CPU: tier {tier}",
+                Tier = (DeviceTier)(int)tier,
+                MeasuredHashesPerSecond = rate,
+                MatchesClaim = true,
+            };
+        }
+
+        var (shown, _, matches) = PerformanceTiers.Classify(claimedModel, verdict.MeasuredHashesPerSecond);
         var expected = PerformanceTiers.Lookup(claimedModel);
-        var of = ReferenceEquals(expected, PerformanceTiers.Fallback) ? "a simulated or unlisted model" : $"model {expected.Model}";
+        var of = ReferenceEquals(expected, PerformanceTiers.Fallback) ? "an unlisted model" : $"model {expected.Model}";
         return new VerificationOutcome
         {
             Passed = true,

@@ -231,7 +231,7 @@ public sealed partial class DeviceGrain(
             : throw new FabricRejectedException($"No challenge {challengeId} awaits openings: send its root first, once.");
         _challenge = null;
 
-        var outcome = _challenges.Check(pending, device.Spec.Simulated ? Verification.PerformanceTiers.Fallback.Model : device.Spec.Model, openings);
+        var outcome = _challenges.Check(pending, device.Spec.Model, device.Spec.Simulated, openings);
         if (!outcome.Passed)
         {
             await FailVerificationAsync(device, pending.Spec.Id, outcome.Detail, outcome);
