@@ -21,7 +21,8 @@ public sealed record ClusterView(
     decimal HeldTokens,
     decimal PaidTokens,
     decimal FeesTokens,
-    decimal ChargedIosd)
+    decimal ChargedIosd,
+    decimal UnspentTokens)
 {
     public static ClusterView From(ClusterDetails c) => new(
         c,
@@ -30,7 +31,14 @@ public sealed record ClusterView(
         c.Pay.FromBaseUnits(c.Held),
         c.Pay.FromBaseUnits(c.Paid),
         c.Pay.FromBaseUnits(c.Fees),
-        Token.IOSD.FromBaseUnits(c.Members.Concat(c.PastMembers).Sum(m => m.Charged)));
+        Token.IOSD.FromBaseUnits(c.Members.Concat(c.PastMembers).Sum(m => m.Charged)),
+        c.Pay.FromBaseUnits(Unspent(c)));
+
+    /// <summary>
+    /// What of the escrow the renter has not spent, in base units: still held while the cluster lives, returned to
+    /// the wallet once it ended. Settlement takes payments and their fees out of the holds, nothing else.
+    /// </summary>
+    public static long Unspent(ClusterDetails c) => c.Held - c.Paid - c.Fees;
 }
 
 /// <summary>

@@ -218,7 +218,8 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
         Assert.True(explained.ExitCode == 0, explained.ToString());
         Assert.Equal(clusterId, explained.Json().GetProperty("clusterId").GetString());
         Assert.True(explained.Json().GetProperty("queuePosition").GetInt32() >= -1);
-        Assert.Contains("Escrow held", table.Stdout, StringComparison.Ordinal);
+        var heldText = held.ToString("#,0.########", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"{heldText} IOSD escrowed, {heldText} IOSD still held", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("No GPUs held yet.", table.Stdout, StringComparison.Ordinal);
 
         // A job on the cluster waits for it; it keeps its command exactly.
@@ -257,6 +258,9 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
         Assert.Equal("Cancelled", cancelled.Json().GetProperty("status").GetString());
         Assert.True(released.ExitCode == 0, released.ToString());
         Assert.Equal("Released", released.Json().GetProperty("cluster").GetProperty("status").GetString());
+        Assert.Equal(held, released.Json().GetProperty("unspentTokens").GetDecimal());
+        var releasedTable = await Cli("cluster", "status", clusterId);
+        Assert.Contains($"{heldText} IOSD escrowed, {heldText} IOSD returned", releasedTable.Stdout, StringComparison.Ordinal);
 
         // Never placed: nothing was used, the whole escrow comes back.
         Assert.Equal((100m, 0m), await IosdAsync(renter));

@@ -397,7 +397,8 @@ public static class ClusterCommands
             .AddRow("Wants", Markup.Escape($"{Models(c.Spec)}{(c.Spec.MinVramMib > 0 ? $", ≥ {Gib(c.Spec.MinVramMib)} GiB" : "")}, " +
                 $"region {c.Spec.Region ?? "any"}, {c.Spec.Hours} h, {c.Spec.Priority.ToString().ToLowerInvariant()} priority{(c.Spec.Cheap ? ", cheap" : "")}"))
             .AddRow("Limit price", $"{Iosd(c.LimitPricePerHour)} IOSD per GPU-hour" + (c.Spec.MaxPricePerHour is null ? " (today's price)" : ""))
-            .AddRow("Escrow held", $"{WalletLedgerCommands.Amount(c.Pay, c.Held)} {c.Pay}")
+            .AddRow("Escrow", $"{WalletLedgerCommands.Amount(c.Pay, c.Held)} {c.Pay} escrowed, " +
+                $"{WalletLedgerCommands.Amount(c.Pay, ClusterView.Unspent(c))} {c.Pay} {(c.EndedAt is null ? "still held" : "returned")}")
             .AddRow("Paid", $"{WalletLedgerCommands.Amount(c.Pay, c.Paid)} {c.Pay} (+ {WalletLedgerCommands.Amount(c.Pay, c.Fees)} {c.Pay} fees)")
             .AddRow("Created", Time(c.CreatedAt) + " UTC");
         if (c.PlacedAt is { } placed)
@@ -407,7 +408,8 @@ public static class ClusterCommands
 
         if (c.EndsAt is { } ends)
         {
-            table.AddRow(c.EndedAt is null ? "Ends" : "Paid until", Time(ends) + " UTC");
+            // Once ended, the renter paid up to the end, not for the hours booked.
+            table.AddRow(c.EndedAt is null ? "Ends" : "Booked until", Time(ends) + " UTC");
         }
 
         if (c.EndedAt is { } ended)
