@@ -596,7 +596,6 @@ internal sealed class RentalFlags
     }
 }
 
-/// <summary>Polling a cluster or job until something is reached, printing each change once.</summary>
 /// <summary>How following something ended.</summary>
 internal enum FollowEnd
 {
@@ -610,6 +609,7 @@ internal enum FollowEnd
     Interrupted,
 }
 
+/// <summary>Polling a cluster or job until something is reached, printing each change once.</summary>
 internal static class Following
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
