@@ -44,6 +44,14 @@ public sealed partial class FabricClient
         string deviceId, Guid session, Guid challengeId, IReadOnlyList<LeafOpeningData> openings, CancellationToken cancellationToken = default) =>
         CallAsync(c => c.GetGrain<IDeviceGrain>(deviceId).SubmitChallengeOpeningsAsync(session, challengeId, openings), cancellationToken);
 
+    /// <summary>A worker that stops takes its device Offline on its session, so a renter's cluster re-places the rank at once.</summary>
+    public Task SignOffDeviceAsync(string deviceId, Guid session, CancellationToken cancellationToken = default) =>
+        CallAsync(async c =>
+        {
+            await c.GetGrain<IDeviceGrain>(deviceId).SignOffAsync(session);
+            return true;
+        }, cancellationToken);
+
     public Task<DeviceDetails> RenameDeviceAsync(Keypair owner, string deviceId, string name, CancellationToken cancellationToken = default) =>
         UpdateDeviceAsync(owner, deviceId, DeviceOperations.Rename, new DeviceTextPayload(deviceId, name).Encode(), cancellationToken);
 

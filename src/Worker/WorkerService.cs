@@ -26,6 +26,9 @@ public sealed partial class WorkerService(
     ILoggerFactory loggerFactory,
     IOptions<WorkerOptions> options) : BackgroundService
 {
+    // Signing off is a courtesy to renters: a stop must not hang on a cluster that no longer answers.
+    private static readonly TimeSpan SignOffLimit = TimeSpan.FromSeconds(3);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger<WorkerService>();
     private readonly WorkerOptions _options = options.Value;
 
@@ -94,6 +97,8 @@ public sealed partial class WorkerService(
             if (stoppingToken.IsCancellationRequested)
             {
                 LogStopping(_logger, agents.Count);
+                using var limit = new CancellationTokenSource(SignOffLimit);
+                await Task.WhenAll(agents.Select(a => a.SignOffAsync(limit.Token)));
             }
 
             foreach (var agent in agents)
@@ -205,7 +210,7 @@ public sealed partial class WorkerService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} is {Status} (--once: done)")]
     private static partial void LogOnce(ILogger logger, string deviceId, DeviceStatus status);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "fabric-worker stopping: {Count} device(s) go silent (Fabric marks them Unhealthy, then Offline)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "fabric-worker stopping: {Count} device(s) sign off (Offline now; a cluster renting one moves its rank elsewhere)")]
     private static partial void LogStopping(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Every device was removed by its owner; stopping")]

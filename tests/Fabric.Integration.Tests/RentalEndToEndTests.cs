@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fabric.Client;
+using Fabric.Devices;
 using Fabric.Integration.Infrastructure;
 using Fabric.Jobs;
 using Fabric.Wallet;
@@ -200,6 +201,49 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
             // The killed worker could not stop its child: it is orphaned, as on a real machine.
             RentalNetwork.KillQuietly(orphan);
         }
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_mid_run_signs_its_device_off_and_the_rank_restarts_elsewhere_without_waiting_for_silence()
+    {
+        var model = RentalNetwork.NewModel("Stop");
+        var a = await Net.NewWalletAsync("supplier-a");
+        var b = await Net.NewWalletAsync("supplier-b");
+        await using var workerA = Net.StartWorker(a.File, gpus: 1, model, price: 36m);
+        await using var workerB = Net.StartWorker(b.File, gpus: 1, model, price: 36m);
+        var renter = await Net.FundedRenterAsync(100);
+        await Task.WhenAll(
+            RentalNetwork.WaitForDevicesAsync(Client, a.Address, model, 1),
+            RentalNetwork.WaitForDevicesAsync(Client, b.Address, model, 1));
+        var clusterId = RentalNetwork.NewId("cl");
+        var jobId = RentalNetwork.NewId("jb");
+        var deployed = await Net.OkAsync("cluster", "deploy", "--gpus", "1", "--model", model, "--region", "eu", "--max-price", "36",
+            "--hours", "1", "--id", clusterId, "--keypair", renter.File, "--wait", "--timeout", "60");
+        var placed = Assert.Single(RentalNetwork.LastLine(deployed).GetProperty("cluster").GetProperty("members").EnumerateArray());
+        var stoppedDevice = placed.GetProperty("deviceId").GetString()!;
+        var stopping = placed.GetProperty("owner").GetString() == a.Address ? workerA : workerB;
+        await Net.OkAsync("job", "submit", "--cluster", clusterId, "--id", jobId, "--keypair", renter.File, "--",
+            "sh", "-c", "echo restart $FABRIC_RESTART_COUNT; if [ \"$FABRIC_RESTART_COUNT\" = 0 ]; then exec sleep 300; fi");
+        var started = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Running },
+            TimeSpan.FromSeconds(60), "the job to run on the first device");
+        var firstPid = started!.Attempts[0].Ranks[0].Pid!.Value;
+
+        Assert.Equal(0, await stopping.StopAsync(TimeSpan.FromSeconds(30)));
+        var ended = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled },
+            TimeSpan.FromSeconds(60), "the job to restart on the other worker and finish");
+
+        Assert.True(ended!.Status == JobStatus.Succeeded, ended.Reason);
+        Assert.Equal(2, ended.Attempts.Count);
+        Assert.NotEqual(stoppedDevice, ended.Attempts[1].Ranks[0].DeviceId);
+        Assert.False(RentalNetwork.IsRunning(firstPid), "the stopped worker kills its rank");
+        // The device said goodbye: it left at once, not after the silence the sweep would have had to notice.
+        var cluster = (await Net.OkAsync("cluster", "status", clusterId)).Json().GetProperty("cluster");
+        var past = Assert.Single(cluster.GetProperty("pastMembers").EnumerateArray());
+        Assert.Equal(stoppedDevice, past.GetProperty("deviceId").GetString());
+        Assert.Contains("worker stopped", past.GetProperty("endReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(DeviceStatus.Offline, (await Client.GetDeviceAsync(stoppedDevice))!.Status);
+        await Net.OkAsync("cluster", "release", clusterId, "--keypair", renter.File);
+        await Net.AssertLedgerSoundAsync();
     }
 
     internal static string Stdout(IEnumerable<JsonElement> chunks, int rank) => string.Concat(chunks

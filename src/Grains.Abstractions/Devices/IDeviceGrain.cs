@@ -57,6 +57,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task MarkSilentAsync(DeviceStatus status, DateTimeOffset lastSeen);
 
     /// <summary>
+    /// The device's worker is stopping (on its open session): the device goes Offline now rather than when its
+    /// silence is noticed, so a cluster renting it re-places the rank at once. Not Offline-able statuses are left.
+    /// </summary>
+    [Alias("SignOff")]
+    Task SignOffAsync(Guid session);
+
+    /// <summary>
     /// Reserves this device's GPU for a cluster's rank until <paramref name="ttl"/> passes; a lease never committed
     /// expires by itself. Refused (not thrown) when the device is not Online and free.
     /// </summary>

@@ -336,24 +336,49 @@ public sealed partial class DeviceGrain(
         }
 
         // Uptime ends when the device was last heard from, not when the sweep noticed.
-        var connections = Bounded(state.State.Connections, Change(device.Status, status, $"silent since {seen:u}", now));
-        await SaveAsync(device, status, $"no heartbeat for {silence.TotalSeconds:0} s", s => s with { Connections = connections },
-            upUntil: seen < now ? seen : now);
+        var silent = $"no heartbeat for {silence.TotalSeconds:0} s";
         if (status == DeviceStatus.Offline)
         {
-            TellClusterLost(seen, $"device {device.Id} went silent (no heartbeat for {silence.TotalSeconds:0} s)");
-            if (state.State.Assignment is { } rented)
+            await GoOfflineAsync(device, seen, now, silent, $"silent since {seen:u}", $"device {device.Id} went silent ({silent})");
+            return;
+        }
+
+        var connections = Bounded(state.State.Connections, Change(device.Status, status, $"silent since {seen:u}", now));
+        await SaveAsync(device, status, silent, s => s with { Connections = connections }, upUntil: seen < now ? seen : now);
+    }
+
+    public async Task SignOffAsync(Guid session)
+    {
+        var device = RequireSession(session);
+        if (device.Status is not (DeviceStatus.Online or DeviceStatus.Busy or DeviceStatus.Verifying or DeviceStatus.Unhealthy))
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        await GoOfflineAsync(device, now, now, "its worker stopped", "worker stopped", $"device {device.Id}'s worker stopped");
+    }
+
+    /// <summary>
+    /// Takes the device Offline as of <paramref name="since"/>: uptime ends there, a cluster renting it re-places its
+    /// rank, and leaving a rental is a fault against the owner's stake, whether the worker went silent or said goodbye.
+    /// </summary>
+    private async Task GoOfflineAsync(DeviceDetails device, DateTimeOffset since, DateTimeOffset now, string reason, string connectionNote, string lostReason)
+    {
+        var connections = Bounded(state.State.Connections, Change(device.Status, DeviceStatus.Offline, connectionNote, now));
+        await SaveAsync(device, DeviceStatus.Offline, reason, s => s with { Connections = connections }, upUntil: since < now ? since : now);
+        TellClusterLost(since, lostReason);
+        if (state.State.Assignment is { } rented)
+        {
+            // Down past the liveness SLA while rented: one fault per rental and silence.
+            await ReportFaultAsync(new Staking.StakeFault
             {
-                // Down past the liveness SLA while rented: one fault per rental and silence.
-                await ReportFaultAsync(new Staking.StakeFault
-                {
-                    FaultId = $"offline/{rented.ClusterId}/{seen.ToUnixTimeMilliseconds()}",
-                    Kind = Staking.FaultKind.DowntimeWhileRented,
-                    ClusterId = rented.ClusterId,
-                    At = seen,
-                    Detail = $"Offline while rented to cluster {rented.ClusterId}: no heartbeat for {silence.TotalSeconds:0} s",
-                });
-            }
+                FaultId = $"offline/{rented.ClusterId}/{since.ToUnixTimeMilliseconds()}",
+                Kind = Staking.FaultKind.DowntimeWhileRented,
+                ClusterId = rented.ClusterId,
+                At = since,
+                Detail = $"Offline while rented to cluster {rented.ClusterId}: {reason}",
+            });
         }
     }
 

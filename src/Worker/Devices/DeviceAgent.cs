@@ -205,6 +205,30 @@ public sealed partial class DeviceAgent : IAsyncDisposable
         return reply;
     }
 
+    /// <summary>
+    /// Tells Fabric the device leaves with its worker: it goes Offline now, so a cluster renting it moves the rank to
+    /// another device at once instead of after its silence is noticed. Best effort: when no silo answers or the
+    /// session is gone, the device's silence marks it as before.
+    /// </summary>
+    public async Task SignOffAsync(CancellationToken cancellationToken)
+    {
+        if (Session is not { } session)
+        {
+            return;
+        }
+
+        try
+        {
+            await _api.SignOffAsync(DeviceId, session, cancellationToken);
+            Session = null;
+            SetStatus(DeviceStatus.Offline);
+        }
+        catch (Exception e) when (e is FabricRejectedException or OperationCanceledException || FabricClient.IsUnreachable(e))
+        {
+            LogSignOffFailed(_logger, DeviceId, e.Message);
+        }
+    }
+
     /// <summary>One tick: connect if there is no session, read the GPU, beat; a refused session reconnects at once.</summary>
     public async Task StepAsync(CancellationToken cancellationToken)
     {
@@ -549,4 +573,7 @@ public sealed partial class DeviceAgent : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Device {DeviceId}: challenge {ChallengeId} could not be solved: {Reason}")]
     private static partial void LogChallengeFault(ILogger logger, string deviceId, Guid challengeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} could not sign off ({Reason}): Fabric marks it Offline when it notices the silence")]
+    private static partial void LogSignOffFailed(ILogger logger, string deviceId, string reason);
 }

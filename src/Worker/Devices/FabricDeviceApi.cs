@@ -37,6 +37,13 @@ public sealed class FabricDeviceApi(WorkerConnection connection) : IDeviceApi
         string deviceId, Guid session, Guid challengeId, IReadOnlyList<LeafOpeningData> openings, CancellationToken cancellationToken) =>
         CallAsync(c => c.SubmitChallengeOpeningsAsync(deviceId, session, challengeId, openings, cancellationToken), cancellationToken);
 
+    public Task SignOffAsync(string deviceId, Guid session, CancellationToken cancellationToken) =>
+        CallAsync(async c =>
+        {
+            await c.SignOffDeviceAsync(deviceId, session, cancellationToken);
+            return true;
+        }, cancellationToken);
+
     private async Task<T> CallAsync<T>(Func<FabricClient, Task<T>> call, CancellationToken cancellationToken)
     {
         var lease = await connection.GetAsync(cancellationToken);

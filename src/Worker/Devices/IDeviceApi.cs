@@ -32,4 +32,7 @@ public interface IDeviceApi
 
     Task<VerificationOutcome> SubmitChallengeOpeningsAsync(
         string deviceId, Guid session, Guid challengeId, IReadOnlyList<LeafOpeningData> openings, CancellationToken cancellationToken);
+
+    /// <summary>The worker is stopping: the device goes Offline now, on its open session.</summary>
+    Task SignOffAsync(string deviceId, Guid session, CancellationToken cancellationToken);
 }

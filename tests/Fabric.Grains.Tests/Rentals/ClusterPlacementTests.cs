@@ -346,6 +346,38 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_device_whose_worker_signs_off_is_replaced_at_once_and_charged_only_until_then()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var devices = await _kit.OnlineAsync(model, 2, price: 450_000);
+        var renter = await _kit.Ledger.FundedAsync(iosd: 100_000_000);
+        var id = RentalTestKit.NewId("c");
+        await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 4, maxPrice: 500_000));
+        var first = (await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running")).Members.Single();
+        var leaving = devices.Single(d => d.Id == first.DeviceId);
+        var spare = devices.Single(d => d.Id != first.DeviceId);
+        ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(2));
+        await _kit.BeatAsync(devices);
+        var stoppedAt = ClusterFixture.Clock.GetUtcNow();
+
+        // Another session (a stale worker, a stranger who guessed the device id) cannot take it offline.
+        await Assert.ThrowsAsync<FabricRejectedException>(() => leaving.Grain.SignOffAsync(Guid.NewGuid()));
+        Assert.Equal(DeviceStatus.Busy, (await leaving.Grain.GetAsync())!.Status);
+
+        // No silence to wait for: the rank moves as soon as the worker says it is stopping.
+        await leaving.Grain.SignOffAsync(leaving.Session);
+        var moved = await _kit.WaitForAsync(id, c => c.Members.Count == 1 && c.Members[0].DeviceId == spare.Id, "its rank re-placed");
+
+        var device = (await leaving.Grain.GetAsync())!;
+        Assert.Equal(DeviceStatus.Offline, device.Status);
+        Assert.Equal(ClusterStatus.Running, moved.Status);
+        var past = Assert.Single(moved.PastMembers);
+        Assert.Equal(leaving.Id, past.DeviceId);
+        Assert.Equal(stoppedAt, past.Until);
+        Assert.Contains("worker stopped", past.EndReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_lease_never_committed_expires_and_frees_the_device_for_another_cluster()
     {
         var device = (await _kit.OnlineAsync(RentalTestKit.UniqueModel(), 1))[0];

@@ -44,4 +44,6 @@ public sealed class ClusterDeviceApi(IGrainFactory grains) : IDeviceApi
     public Task<VerificationOutcome> SubmitChallengeOpeningsAsync(
         string deviceId, Guid session, Guid challengeId, IReadOnlyList<LeafOpeningData> openings, CancellationToken cancellationToken) =>
         Device(deviceId).SubmitChallengeOpeningsAsync(session, challengeId, openings);
+
+    public Task SignOffAsync(string deviceId, Guid session, CancellationToken cancellationToken) => Device(deviceId).SignOffAsync(session);
 }

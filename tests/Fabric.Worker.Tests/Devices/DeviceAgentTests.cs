@@ -73,6 +73,35 @@ public sealed class DeviceAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task Signing_off_takes_the_device_offline_on_its_session_and_ends_the_session()
+    {
+        _fabric.Seed(Spec(), Owner.Address.ToString(), Id);
+        var agent = Agent();
+        await agent.ConnectAsync(TestContext.Current.CancellationToken);
+
+        await agent.SignOffAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal($"signoff {Id}", _fabric.Calls[^1]);
+        Assert.Equal(DeviceStatus.Offline, _fabric.Device(Id)!.Status);
+        Assert.Null(agent.Session);
+        Assert.Equal(DeviceStatus.Offline, agent.Status);
+    }
+
+    [Fact]
+    public async Task A_sign_off_nobody_answers_is_logged_and_leaves_the_device_to_its_silence()
+    {
+        _fabric.Seed(Spec(), Owner.Address.ToString(), Id);
+        var agent = Agent();
+        await agent.ConnectAsync(TestContext.Current.CancellationToken);
+        _fabric.Unreachable = true;
+
+        await agent.SignOffAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(DeviceStatus.Online, _fabric.Device(Id)!.Status);
+        Assert.Contains(_logs.Lines, l => l.Message.StartsWith($"Device {Id} could not sign off", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_known_device_is_connected_without_registering()
     {
         _fabric.Seed(Spec() with { Host = Spec().Host with { LatencyMs = 40 } }, Owner.Address.ToString(), Id);
@@ -305,6 +334,9 @@ public sealed class DeviceAgentTests : IDisposable
         public Task<VerificationOutcome> SubmitChallengeOpeningsAsync(
             string deviceId, Guid session, Guid challengeId, IReadOnlyList<LeafOpeningData> openings, CancellationToken cancellationToken) =>
             inner.SubmitChallengeOpeningsAsync(deviceId, session, challengeId, openings, cancellationToken);
+
+        public Task SignOffAsync(string deviceId, Guid session, CancellationToken cancellationToken) =>
+            inner.SignOffAsync(deviceId, session, cancellationToken);
     }
 }
 

@@ -125,6 +125,14 @@ public sealed class FakeFabric : IDeviceApi
             return Outcome;
         });
 
+    public Task SignOffAsync(string deviceId, Guid session, CancellationToken cancellationToken) =>
+        Call("signoff", deviceId, () =>
+        {
+            RequireSession(deviceId, session);
+            _devices[deviceId] = _devices[deviceId] with { Status = DeviceStatus.Offline };
+            return true;
+        });
+
     public static ChallengeData Challenge(DateTimeOffset now, TimeSpan allowed) => new()
     {
         Id = Guid.NewGuid(),
