@@ -29,6 +29,23 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
         return file;
     }
 
+    /// <summary>
+    /// Registers <paramref name="count"/> GPUs of a model no other test uses (80 GiB, eu, 0.5 IOSD/h) that no worker
+    /// serves: requests for it are accepted and wait. Returns the model.
+    /// </summary>
+    private async Task<string> IdleModelAsync(string tag, int count = 1)
+    {
+        var model = $"{tag}-{Guid.NewGuid():N}"[..(tag.Length + 9)];
+        for (var i = 0; i < count; i++)
+        {
+            var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "80",
+                "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
+            Assert.True(registered.ExitCode == 0, registered.ToString());
+        }
+
+        return model;
+    }
+
     private async Task<(decimal Available, decimal Held)> IosdAsync(string keypair)
     {
         var balance = await Cli("wallet", "balance", "--keypair", keypair, "--json");
@@ -119,13 +136,7 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
     public async Task Insufficient_funds_and_more_gpus_than_the_network_has_are_refused_and_hold_nothing()
     {
         // Two matching GPUs exist (registered, no worker): enough to price a request, too few for 1,000.
-        var model = $"ScarceGpu-{Guid.NewGuid():N}"[..18];
-        for (var i = 0; i < 2; i++)
-        {
-            var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "80",
-                "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
-            Assert.True(registered.ExitCode == 0, registered.ToString());
-        }
+        var model = await IdleModelAsync("ScarceGpu", count: 2);
 
         var renter = await FundedRenterAsync(1);
         var clusterId = $"cl-{Guid.NewGuid():N}"[..15];
@@ -171,10 +182,7 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
     public async Task A_cluster_escrows_its_cost_takes_a_job_and_returns_the_escrow_when_released()
     {
         // A matching GPU is registered but no worker runs it: the cluster is accepted and waits for placement.
-        var model = $"RentalGpu-{Guid.NewGuid():N}"[..18];
-        var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "80",
-            "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
-        Assert.True(registered.ExitCode == 0, registered.ToString());
+        var model = await IdleModelAsync("RentalGpu");
         var renter = await FundedRenterAsync(100);
         var stranger = await FundedRenterAsync(1);
         var clusterId = $"cl-{Guid.NewGuid():N}"[..15];
@@ -270,10 +278,7 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
     public async Task Interrupting_a_waiting_job_submit_exits_143_and_the_job_keeps_waiting()
     {
         // A matching GPU without a worker: the job is accepted and waits, so --wait waits until it is interrupted.
-        var model = $"WaitGpu-{Guid.NewGuid():N}"[..16];
-        var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "24",
-            "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
-        Assert.True(registered.ExitCode == 0, registered.ToString());
+        var model = await IdleModelAsync("WaitGpu");
         var renter = await FundedRenterAsync(10);
         var jobId = $"jw-{Guid.NewGuid():N}"[..15];
 
@@ -308,10 +313,7 @@ public sealed class RentalCliTests(SingleSiloFixture fixture) : IClassFixture<Si
     {
         // The client's own host must leave the program's signals alone: the sample app stops watching when its host
         // is asked to stop, says where the job stands, and exits cleanly.
-        var model = $"EmbedGpu-{Guid.NewGuid():N}"[..17];
-        var registered = await Cli("device", "register", "--gpu-uuid", $"GPU-{Guid.NewGuid()}", "--model", model, "--vram-gib", "24",
-            "--region", "eu", "--price", "0.5", "--simulated", "--keypair", fixture.Keypair, "--json");
-        Assert.True(registered.ExitCode == 0, registered.ToString());
+        var model = await IdleModelAsync("EmbedGpu");
         var renter = await FundedRenterAsync(10);
 
         await using var app = CliRunner.StartProgram(Paths.PartnerAppDll, fixture.WorkDir, $"--keypair={renter}", $"--model={model}",

@@ -116,24 +116,10 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_worker_killed_mid_run_loses_its_device_and_the_rank_restarts_on_another_worker_without_charging_the_silence()
     {
-        var model = RentalNetwork.NewModel("Lost");
-        var a = await Net.NewWalletAsync("supplier-a");
-        var b = await Net.NewWalletAsync("supplier-b");
-        await using var workerA = Net.StartWorker(a.File, gpus: 1, model, price: 36m);
-        await using var workerB = Net.StartWorker(b.File, gpus: 1, model, price: 36m);
-        var renter = await Net.FundedRenterAsync(100);
-        await Task.WhenAll(
-            RentalNetwork.WaitForDevicesAsync(Client, a.Address, model, 1),
-            RentalNetwork.WaitForDevicesAsync(Client, b.Address, model, 1));
-        var clusterId = RentalNetwork.NewId("cl");
+        await using var two = await TwoWorkersAsync("Lost");
+        var (renter, clusterId, lostDevice) = (two.Renter, two.ClusterId, two.DeviceId);
         var jobId = RentalNetwork.NewId("jb");
-
-        var deployed = await Net.OkAsync("cluster", "deploy", "--gpus", "1", "--model", model, "--region", "eu", "--max-price", "36",
-            "--hours", "1", "--id", clusterId, "--keypair", renter.File, "--wait", "--timeout", "60");
-        var placed = Assert.Single(RentalNetwork.LastLine(deployed).GetProperty("cluster").GetProperty("members").EnumerateArray());
-        var lostDevice = placed.GetProperty("deviceId").GetString()!;
-        var onA = placed.GetProperty("owner").GetString() == a.Address;
-        var (victim, lostOwner, survivorOwner) = onA ? (workerA, a, b) : (workerB, b, a);
+        var (victim, lostOwner, survivorOwner) = (two.Placed, two.PlacedOwner, two.OtherOwner);
 
         // The first attempt sleeps until it is killed; the restart says which attempt it is and ends.
         await Net.OkAsync("job", "submit", "--cluster", clusterId, "--id", jobId, "--keypair", renter.File, "--",
@@ -206,22 +192,9 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_worker_stopped_mid_run_signs_its_device_off_and_the_rank_restarts_elsewhere_without_waiting_for_silence()
     {
-        var model = RentalNetwork.NewModel("Stop");
-        var a = await Net.NewWalletAsync("supplier-a");
-        var b = await Net.NewWalletAsync("supplier-b");
-        await using var workerA = Net.StartWorker(a.File, gpus: 1, model, price: 36m);
-        await using var workerB = Net.StartWorker(b.File, gpus: 1, model, price: 36m);
-        var renter = await Net.FundedRenterAsync(100);
-        await Task.WhenAll(
-            RentalNetwork.WaitForDevicesAsync(Client, a.Address, model, 1),
-            RentalNetwork.WaitForDevicesAsync(Client, b.Address, model, 1));
-        var clusterId = RentalNetwork.NewId("cl");
+        await using var two = await TwoWorkersAsync("Stop");
+        var (renter, clusterId, stoppedDevice, stopping) = (two.Renter, two.ClusterId, two.DeviceId, two.Placed);
         var jobId = RentalNetwork.NewId("jb");
-        var deployed = await Net.OkAsync("cluster", "deploy", "--gpus", "1", "--model", model, "--region", "eu", "--max-price", "36",
-            "--hours", "1", "--id", clusterId, "--keypair", renter.File, "--wait", "--timeout", "60");
-        var placed = Assert.Single(RentalNetwork.LastLine(deployed).GetProperty("cluster").GetProperty("members").EnumerateArray());
-        var stoppedDevice = placed.GetProperty("deviceId").GetString()!;
-        var stopping = placed.GetProperty("owner").GetString() == a.Address ? workerA : workerB;
         await Net.OkAsync("job", "submit", "--cluster", clusterId, "--id", jobId, "--keypair", renter.File, "--",
             "sh", "-c", "echo restart $FABRIC_RESTART_COUNT; if [ \"$FABRIC_RESTART_COUNT\" = 0 ]; then exec sleep 300; fi");
         var started = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Running },
@@ -244,6 +217,52 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
         Assert.Equal(DeviceStatus.Offline, (await Client.GetDeviceAsync(stoppedDevice))!.Status);
         await Net.OkAsync("cluster", "release", clusterId, "--keypair", renter.File);
         await Net.AssertLedgerSoundAsync();
+    }
+
+    /// <summary>
+    /// Two suppliers, each with a worker serving one GPU of a model no other test uses, and a funded renter whose
+    /// one-GPU cluster is placed (Running) on one of them: where a test makes that worker go away.
+    /// </summary>
+    private async Task<TwoWorkers> TwoWorkersAsync(string tag)
+    {
+        var model = RentalNetwork.NewModel(tag);
+        var a = await Net.NewWalletAsync("supplier-a");
+        var b = await Net.NewWalletAsync("supplier-b");
+        var workerA = Net.StartWorker(a.File, gpus: 1, model, price: 36m);
+        var workerB = Net.StartWorker(b.File, gpus: 1, model, price: 36m);
+        try
+        {
+            var renter = await Net.FundedRenterAsync(100);
+            await Task.WhenAll(
+                RentalNetwork.WaitForDevicesAsync(Client, a.Address, model, 1),
+                RentalNetwork.WaitForDevicesAsync(Client, b.Address, model, 1));
+            var clusterId = RentalNetwork.NewId("cl");
+            var deployed = await Net.OkAsync("cluster", "deploy", "--gpus", "1", "--model", model, "--region", "eu", "--max-price", "36",
+                "--hours", "1", "--id", clusterId, "--keypair", renter.File, "--wait", "--timeout", "60");
+            var placed = Assert.Single(RentalNetwork.LastLine(deployed).GetProperty("cluster").GetProperty("members").EnumerateArray());
+            var onA = placed.GetProperty("owner").GetString() == a.Address;
+            return new TwoWorkers(workerA, workerB, onA ? a : b, onA ? b : a, renter, clusterId, placed.GetProperty("deviceId").GetString()!, onA);
+        }
+        catch
+        {
+            await workerA.DisposeAsync();
+            await workerB.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record TwoWorkers(
+        WorkerProcess A, WorkerProcess B, (string File, string Address) PlacedOwner, (string File, string Address) OtherOwner,
+        (string File, string Address) Renter, string ClusterId, string DeviceId, bool OnA) : IAsyncDisposable
+    {
+        /// <summary>The worker whose device holds the cluster's rank.</summary>
+        public WorkerProcess Placed => OnA ? A : B;
+
+        public async ValueTask DisposeAsync()
+        {
+            await A.DisposeAsync();
+            await B.DisposeAsync();
+        }
     }
 
     internal static string Stdout(IEnumerable<JsonElement> chunks, int rank) => string.Concat(chunks

@@ -317,13 +317,11 @@ public static class ClusterCommands
         var c = cluster.Cluster;
         if (end != FollowEnd.Done)
         {
-            var (kind, why, code) = end == FollowEnd.TimedOut
-                ? ("timeout", $"after {timeoutSeconds} s", ExitCodes.Rejected)
-                : ("interrupted", "(interrupted)", services.InterruptedExitCode);
-            output.Error(kind,
-                $"Stopped waiting {why}: cluster '{c.Id}' is still {c.Status} ({c.Reason}). It stays deployed with its escrow held: " +
-                $"follow it with 'fabric cluster status {c.Id} --watch' or end it with 'fabric cluster release {c.Id}'.", code);
-            return code;
+            var stop = Following.Stopped(end, timeoutSeconds, services);
+            output.Error(stop.Kind,
+                $"Stopped waiting {stop.Why}: cluster '{c.Id}' is still {c.Status} ({c.Reason}). It stays deployed with its escrow held: " +
+                $"follow it with 'fabric cluster status {c.Id} --watch' or end it with 'fabric cluster release {c.Id}'.", stop.ExitCode);
+            return stop.ExitCode;
         }
 
         if (c.Status != ClusterStatus.Running)
@@ -613,6 +611,12 @@ internal enum FollowEnd
 internal static class Following
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How a wait that did not reach its end is reported: the error kind, the words after "Stopped waiting", the exit code.</summary>
+    public static (string Kind, string Why, int ExitCode) Stopped(FollowEnd end, int? timeoutSeconds, CliServices services) =>
+        end == FollowEnd.TimedOut
+            ? ("timeout", $"after {timeoutSeconds} s", ExitCodes.Rejected)
+            : ("interrupted", "(interrupted)", services.InterruptedExitCode);
 
     /// <summary>
     /// Reads every second, calls <paramref name="changed"/> when <paramref name="key"/> changes, and stops when

@@ -259,13 +259,11 @@ public static class JobCommands
 
         if (end != FollowEnd.Done)
         {
-            var (kind, why, stopped) = end == FollowEnd.TimedOut
-                ? ("timeout", $"after {timeoutSeconds} s", ExitCodes.Rejected)
-                : ("interrupted", "(interrupted)", services.InterruptedExitCode);
-            output.Error(kind,
-                $"Stopped waiting {why}: job '{job.Id}' is still {job.Status} ({job.Reason}). It keeps going: " +
-                $"follow it with 'fabric job status {job.Id} --watch' or stop it with 'fabric job cancel {job.Id}'.", stopped);
-            return stopped;
+            var stop = Following.Stopped(end, timeoutSeconds, services);
+            output.Error(stop.Kind,
+                $"Stopped waiting {stop.Why}: job '{job.Id}' is still {job.Status} ({job.Reason}). It keeps going: " +
+                $"follow it with 'fabric job status {job.Id} --watch' or stop it with 'fabric job cancel {job.Id}'.", stop.ExitCode);
+            return stop.ExitCode;
         }
 
         if (job.Status == JobStatus.Succeeded)

@@ -370,7 +370,7 @@ public sealed partial class DeviceGrain(
         TellClusterLost(since, lostReason);
         if (state.State.Assignment is { } rented)
         {
-            // Down past the liveness SLA while rented: one fault per rental and silence.
+            // Gone while rented (silent past the liveness SLA, or signed off): one fault per rental and departure.
             await ReportFaultAsync(new Staking.StakeFault
             {
                 FaultId = $"offline/{rented.ClusterId}/{since.ToUnixTimeMilliseconds()}",

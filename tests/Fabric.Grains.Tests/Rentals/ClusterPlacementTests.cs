@@ -316,8 +316,8 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
         Assert.Equal(6, clusters.SelectMany(c => c!.Members).Select(m => m.DeviceId).Distinct().Count());
     }
 
-    [Fact]
-    public async Task A_device_that_goes_offline_is_replaced_and_its_lost_time_is_not_charged()
+    /// <summary>Two online devices at 0.45 IOSD/h of a fresh model and a 4-hour one-GPU cluster running on one of them.</summary>
+    private async Task<(Keypair Renter, string ClusterId, Clusters.ClusterMember First, OnlineDevice Placed, OnlineDevice Spare)> OneGpuClusterOnOneOfTwoAsync()
     {
         var model = RentalTestKit.UniqueModel();
         var devices = await _kit.OnlineAsync(model, 2, price: 450_000);
@@ -325,8 +325,13 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
         var id = RentalTestKit.NewId("c");
         await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 4, maxPrice: 500_000));
         var first = (await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running")).Members.Single();
-        var lost = devices.Single(d => d.Id == first.DeviceId);
-        var spare = devices.Single(d => d.Id != first.DeviceId);
+        return (renter, id, first, devices.Single(d => d.Id == first.DeviceId), devices.Single(d => d.Id != first.DeviceId));
+    }
+
+    [Fact]
+    public async Task A_device_that_goes_offline_is_replaced_and_its_lost_time_is_not_charged()
+    {
+        var (renter, id, first, lost, spare) = await OneGpuClusterOnOneOfTwoAsync();
 
         ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(2));
         await _kit.BeatAsync([spare]);
@@ -348,16 +353,9 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     [Fact]
     public async Task A_device_whose_worker_signs_off_is_replaced_at_once_and_charged_only_until_then()
     {
-        var model = RentalTestKit.UniqueModel();
-        var devices = await _kit.OnlineAsync(model, 2, price: 450_000);
-        var renter = await _kit.Ledger.FundedAsync(iosd: 100_000_000);
-        var id = RentalTestKit.NewId("c");
-        await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 4, maxPrice: 500_000));
-        var first = (await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running")).Members.Single();
-        var leaving = devices.Single(d => d.Id == first.DeviceId);
-        var spare = devices.Single(d => d.Id != first.DeviceId);
+        var (_, id, _, leaving, spare) = await OneGpuClusterOnOneOfTwoAsync();
         ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(2));
-        await _kit.BeatAsync(devices);
+        await _kit.BeatAsync([leaving, spare]);
         var stoppedAt = ClusterFixture.Clock.GetUtcNow();
 
         // Another session (a stale worker, a stranger who guessed the device id) cannot take it offline.

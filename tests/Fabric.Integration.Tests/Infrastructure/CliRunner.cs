@@ -99,11 +99,7 @@ public sealed class RunningCli : IAsyncDisposable
     }
 
     /// <summary>Sends the command SIGTERM, as a service manager (or a script's timeout) would.</summary>
-    public async Task TerminateAsync()
-    {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-    }
+    public Task TerminateAsync() => Signals.TerminateAsync(_process);
 
     /// <summary>Waits for the command to exit; a failure, with all it wrote, if it is still running after <paramref name="within"/>.</summary>
     public async Task<CliResult> ExitAsync(TimeSpan within)
@@ -129,14 +125,5 @@ public sealed class RunningCli : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Signals.EndAsync(_process);
 }

@@ -120,11 +120,7 @@ public sealed class SiloProcess : IAsyncDisposable
             return;
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await Signals.TerminateAsync(_process);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await _process.WaitForExitAsync(limit.Token);
     }

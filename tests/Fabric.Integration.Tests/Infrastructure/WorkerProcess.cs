@@ -56,24 +56,11 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a service manager stops the worker; returns its exit code once it has exited.</summary>
     public async Task<int> StopAsync(TimeSpan within)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await Signals.TerminateAsync(_process);
         using var limit = new CancellationTokenSource(within);
         await _process.WaitForExitAsync(limit.Token);
         return _process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Signals.EndAsync(_process);
 }
