@@ -457,7 +457,12 @@ public sealed partial class ClusterGrain(
         var now = time.GetUtcNow();
         if (feasible.Count < missing.Count)
         {
-            return (null, Report(now, $"{feasible.Count} of {missing.Count} GPU(s) free that match {Describe(spec, cluster.LimitPricePerHour)}", page.Total, ranked, outcomes, attempt));
+            // A device this cluster lost is never offered to it again, even once back: say so, or "0 of 1 free" beside
+            // "1 device matched" reads as a contradiction.
+            var passedOver = page.Items.Count(d => state.State.Excluded.Contains(d.Id));
+            var lostEarlier = passedOver > 0 ? $" ({passedOver} more that this cluster lost earlier are not used again)" : "";
+            return (null, Report(now, $"{feasible.Count} of {missing.Count} GPU(s) free that match {Describe(spec, cluster.LimitPricePerHour)}{lostEarlier}",
+                page.Total, ranked, outcomes, attempt));
         }
 
         var reserved = new List<Reserved>();

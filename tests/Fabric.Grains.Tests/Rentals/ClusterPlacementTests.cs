@@ -376,6 +376,28 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_cluster_says_why_a_device_it_lost_is_not_used_again_once_it_is_back()
+    {
+        var model = RentalTestKit.UniqueModel();
+        var device = (await _kit.OnlineAsync(model, 1))[0];
+        var renter = await _kit.Ledger.FundedAsync(iosd: 100_000_000);
+        var id = RentalTestKit.NewId("c");
+        await _kit.Cluster(id).DeployAsync(RentalTestKit.Deploy(renter, id, gpus: 1, model, hours: 1, maxPrice: 500_000));
+        await _kit.WaitForAsync(id, c => c.Status == ClusterStatus.Running, "Running");
+
+        await device.Grain.SignOffAsync(device.Session);
+        await _kit.WaitForAsync(id, c => c.Members.Count == 0, "its rank lost");
+        var back = await device.Grain.ConnectAsync(DeviceTestKit.Ref(device.Owner, DeviceOperations.Connect, device.Id));
+        Assert.Equal(DeviceStatus.Online, back.Status);
+
+        var waiting = await _kit.WaitForAsync(id, c => c.Reason.Contains("lost earlier", StringComparison.Ordinal), "a reason naming the lost device");
+        Assert.EndsWith("0 of 1 GPU(s) free that match " + model + ", any region, ≤ 0.5 IOSD/h (1 more that this cluster lost earlier are not used again)",
+            waiting.Reason, StringComparison.Ordinal);
+        Assert.Empty(waiting.Members);
+        Assert.Equal(1, (await _kit.Cluster(id).ExplainAsync())!.Feasible);
+    }
+
+    [Fact]
     public async Task A_lease_never_committed_expires_and_frees_the_device_for_another_cluster()
     {
         var device = (await _kit.OnlineAsync(RentalTestKit.UniqueModel(), 1))[0];
