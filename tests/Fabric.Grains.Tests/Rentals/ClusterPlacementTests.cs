@@ -353,7 +353,7 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
     [Fact]
     public async Task A_device_whose_worker_signs_off_is_replaced_at_once_and_charged_only_until_then()
     {
-        var (_, id, _, leaving, spare) = await OneGpuClusterOnOneOfTwoAsync();
+        var (renter, id, _, leaving, spare) = await OneGpuClusterOnOneOfTwoAsync();
         ClusterFixture.Clock.Advance(TimeSpan.FromMinutes(2));
         await _kit.BeatAsync([leaving, spare]);
         var stoppedAt = ClusterFixture.Clock.GetUtcNow();
@@ -373,6 +373,9 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
         Assert.Equal(leaving.Id, past.DeviceId);
         Assert.Equal(stoppedAt, past.Until);
         Assert.Contains("worker stopped", past.EndReason, StringComparison.Ordinal);
+
+        // Ended here: a cluster left running would settle, and pay fees, in the hours later tests check.
+        await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
     }
 
     [Fact]
@@ -395,6 +398,7 @@ public sealed class ClusterPlacementTests(ClusterFixture fixture)
             waiting.Reason, StringComparison.Ordinal);
         Assert.Empty(waiting.Members);
         Assert.Equal(1, (await _kit.Cluster(id).ExplainAsync())!.Feasible);
+        await _kit.Cluster(id).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, id));
     }
 
     [Fact]
