@@ -56,7 +56,11 @@ public sealed class BuybackTests(ClusterFixture fixture)
     /// </summary>
     private async Task<(DateTimeOffset Hour, BuybackRecord Record, long Price, long Burned, long Paid, IReadOnlyList<BuybackRecord> Again)> SettleAnHourOfFeesAsync()
     {
-        // Settle whatever earlier tests left due, so this hour's figures are this test's alone to check.
+        // Start in an hour of its own, then settle whatever earlier tests left due (the hour just ended included), so
+        // this hour's figures are this test's alone: fees an earlier test paid in the current hour would count here.
+        var start = ClusterFixture.Clock.GetUtcNow();
+        var nextHour = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
+        ClusterFixture.Clock.Advance(nextHour + ClusterFixture.Burn.SettleDelay - start);
         await Burn.GetHistoryAsync(1);
         await PriceFeedTests.SetAsync(Feed, 2_500_000);
         while ((await _kit.Relay.TickBurnAsync()).Count > 0)
