@@ -152,7 +152,13 @@ public sealed partial class JobGrain(
         IReadOnlyList<JobAttempt> attempts = [.. job.Attempts.SkipLast(1), current with { Ranks = [.. current.Ranks.Select(r => r.Rank == report.Rank ? updated : r)] }];
         var ranks = attempts[^1].Ranks;
         job = job with { Attempts = attempts, UpdatedAt = now };
-        if (report.Event == RankEvent.StartFailed)
+        if (job.Status == JobStatus.Queued)
+        {
+            // A rank was lost and this attempt is over: the job stopped the other ranks, and a stopping worker reports
+            // the rank it killed. Their exits are the attempt's history; the job waits to restart, it has not failed.
+            await SaveAsync(job);
+        }
+        else if (report.Event == RankEvent.StartFailed)
         {
             await EndAsync(JobStatus.Failed, $"rank {report.Rank} could not start: {report.Message}", exitCode: null, updated: job);
         }

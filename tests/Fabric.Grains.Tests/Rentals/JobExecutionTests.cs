@@ -168,6 +168,40 @@ public sealed class JobExecutionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Ranks_killed_after_a_rank_was_lost_do_not_fail_the_job_which_waits_to_restart()
+    {
+        var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 2);
+        var jobId = RentalTestKit.NewId("j");
+        await _kit.Job(jobId).SubmitAsync(RentalTestKit.Submit(renter, jobId, clusterId, "sleep", "60"));
+        var orders = await ReceiveAsync(inbox, epoch, count: 2);
+        foreach (var order in orders)
+        {
+            await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Started, pid: 1));
+        }
+
+        var cursor = await CursorAsync(inbox, epoch);
+        var leaving = _devices.Single(d => d.Id == orders.Single(o => o.Rank == 0).DeviceId);
+        await leaving.Grain.SignOffAsync(leaving.Session);
+        // The lost device drops its order and the job stops the other rank (one inbox serves both devices here).
+        var stops = await ReceiveAsync(inbox, epoch, count: 2, cursor);
+        Assert.Equal([(WorkKind.Stop, 0), (WorkKind.Stop, 1)], stops.Select(o => (o.Kind, o.Rank)).Order());
+
+        // The other rank dies of the stop it was sent, and the lost rank's worker reports the rank it killed on its way out.
+        foreach (var order in orders.OrderByDescending(o => o.Rank))
+        {
+            await _kit.Job(jobId).ReportAsync(order.ReportToken, Report(order, RankEvent.Exited, exitCode: 137));
+        }
+
+        var job = (await _kit.Job(jobId).GetAsync())!;
+        Assert.Equal(JobStatus.Queued, job.Status);
+        Assert.StartsWith("rank 0 lost", job.Reason, StringComparison.Ordinal);
+        Assert.Null(job.ExitCode);
+        // Both exits are in the attempt's history.
+        Assert.All(Assert.Single(job.Attempts).Ranks, r => Assert.Equal(137, r.ExitCode));
+        await _kit.Cluster(clusterId).ChangeAsync(RentalTestKit.Change(renter, RentalOperations.Release, clusterId));
+    }
+
+    [Fact]
     public async Task Only_the_renter_may_cancel_and_cancelling_stops_every_rank()
     {
         var (renter, clusterId, inbox, epoch) = await RunningClusterAsync(gpus: 2);
