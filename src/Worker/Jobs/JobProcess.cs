@@ -54,7 +54,8 @@ public sealed partial class JobProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly CancellationTokenSource _stopReading = new();
-    private readonly CancellationTokenSource _stopSink = new();
+    private readonly CancellationTokenSource _stopSink;
+    private readonly TimeSpan _sinkDrainLimit;
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource _exitedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _exited;
@@ -71,6 +72,8 @@ public sealed partial class JobProcess : IAsyncDisposable
         _ownGroup = ownGroup;
         ProcessId = process.Id;
         StartedAt = time.GetUtcNow();
+        _stopSink = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        _sinkDrainLimit = options.StopDrainLimit;
         Completion = RunAsync(output, options.OutputGracePeriod, time);
     }
 
@@ -147,7 +150,11 @@ public sealed partial class JobProcess : IAsyncDisposable
         return await Completion;
     }
 
-    /// <summary>Kills the process tree if it still runs, stops handing output to the sink, and waits for the end.</summary>
+    /// <summary>
+    /// Kills the process tree if it still runs, hands its last output to the sink within
+    /// <see cref="JobRunnerOptions.StopDrainLimit"/> (what it printed just before is often what tells why it stopped),
+    /// and waits for the end.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -157,7 +164,7 @@ public sealed partial class JobProcess : IAsyncDisposable
         }
 
         KillTree();
-        await _stopSink.CancelAsync();
+        _stopSink.CancelAfter(_sinkDrainLimit);
         await Completion;
         _process.Dispose();
         _stopReading.Dispose();

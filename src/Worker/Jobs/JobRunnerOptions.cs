@@ -26,6 +26,12 @@ public sealed record JobRunnerOptions
     /// </summary>
     public TimeSpan OutputGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// When the worker stops and kills its ranks: how long their last output (and the calls that store it) may take
+    /// to reach their jobs before the worker gives up on it.
+    /// </summary>
+    public TimeSpan StopDrainLimit { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Finished launches <see cref="JobRunner"/> remembers, so a repeated launch of one of them does not run it again.</summary>
     public int RememberFinished { get; init; } = 1024;
 

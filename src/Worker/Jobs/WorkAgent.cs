@@ -82,6 +82,12 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
     private readonly ConcurrentDictionary<string, Guid> _attached = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Job, int Rank, int Attempt), WorkOrder> _orders = new();
     private readonly ConcurrentDictionary<(string Job, int Rank, int Attempt), RankOutbox> _outboxes = new();
+    private readonly ConcurrentDictionary<(string Job, int Rank, int Attempt), Task> _following = new();
+    // Cancelled only once the worker stops, and then after the runner's drain limit: a rank's last output and exit
+    // are sent through outages while the worker runs, and for a few seconds more when it stops.
+    private readonly CancellationTokenSource _drain;
+    private readonly TimeSpan _drainLimit;
+    private volatile bool _stopping;
     private Guid _epoch;
     private long _cursor;
     private int _resending;
@@ -94,6 +100,8 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
         _logger = logger;
         _runner = new JobRunner(runner, this, time, logger);
         _address = address ?? LocalAddress();
+        _drain = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        _drainLimit = runner.StopDrainLimit;
     }
 
     /// <summary>Where other ranks reach this machine.</summary>
@@ -220,7 +228,12 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
         var process = started.Process;
         LogStarted(_logger, order.JobId, order.Rank, order.Attempt, process.ProcessId);
         await ReportQuietlyAsync(order.ReportToken, report with { Pid = process.ProcessId }, cancellationToken);
-        _ = FollowAsync(order, process, cancellationToken);
+        var following = FollowAsync(order, process);
+        _following[key] = following;
+        if (following.IsCompleted)
+        {
+            _following.TryRemove(key, out _);
+        }
     }
 
     async ValueTask IJobLogSink.WriteAsync(JobLaunch launch, LogChunk chunk, CancellationToken cancellationToken)
@@ -246,22 +259,48 @@ public sealed partial class WorkAgent : IJobLogSink, IAsyncDisposable
         await outbox.SendAsync(converted, cancellationToken);
     }
 
-    public async ValueTask DisposeAsync() => await _runner.DisposeAsync();
-
-    private async Task FollowAsync(WorkOrder order, JobProcess process, CancellationToken cancellationToken)
+    /// <summary>
+    /// Kills the running ranks, and gives their last output a few seconds to reach their jobs. Called once polling has
+    /// stopped, before the worker signs its devices off.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
-        var exit = await process.Completion;
-        LogExited(_logger, order.JobId, order.Rank, exit.ExitCode, exit.Killed);
-        await StoreOutputQuietlyAsync(order, cancellationToken);
-        await ReportQuietlyAsync(order.ReportToken, new RankReport
+        _stopping = true;
+        _drain.CancelAfter(_drainLimit);
+        await _runner.DisposeAsync();
+        await Task.WhenAll(_following.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _drain.Dispose();
+    }
+
+    private async Task FollowAsync(WorkOrder order, JobProcess process)
+    {
+        var cancellationToken = _drain.Token;
+        try
         {
-            JobId = order.JobId,
-            Rank = order.Rank,
-            Attempt = order.Attempt,
-            Event = RankEvent.Exited,
-            ExitCode = exit.ExitCode,
-            Message = exit.Killed ? "killed" : null,
-        }, cancellationToken);
+            var exit = await process.Completion;
+            LogExited(_logger, order.JobId, order.Rank, exit.ExitCode, exit.Killed);
+            await StoreOutputQuietlyAsync(order, cancellationToken);
+            if (exit.Killed && _stopping)
+            {
+                // Killed because this worker stops, not because the rank failed: reported as an exit, it would fail
+                // the job. The device's sign-off, next, tells the job the rank was lost, and it restarts elsewhere.
+                return;
+            }
+
+            await ReportQuietlyAsync(order.ReportToken, new RankReport
+            {
+                JobId = order.JobId,
+                Rank = order.Rank,
+                Attempt = order.Attempt,
+                Event = RankEvent.Exited,
+                ExitCode = exit.ExitCode,
+                Message = exit.Killed ? "killed" : null,
+            }, cancellationToken);
+        }
+        finally
+        {
+            _following.TryRemove((order.JobId, order.Rank, order.Attempt), out _);
+        }
     }
 
     /// <summary>

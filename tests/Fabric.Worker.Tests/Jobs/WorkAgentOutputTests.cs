@@ -41,6 +41,33 @@ public sealed class WorkAgentOutputTests : IDisposable
         await running;
     }
 
+    [Fact]
+    public async Task A_stopping_worker_stores_what_its_killed_rank_printed_last_and_leaves_its_exit_to_the_device_s_sign_off()
+    {
+        var order = Order("sh", "-c", "echo last words; touch printed; exec sleep 100");
+        var api = new OneOrderApi(order, _log);
+        // Output waits for a full chunk or 60 s: what the rank printed is still on the worker when it stops.
+        var agent = new WorkAgent(api, [new ServedDevice(order.DeviceId, 0, () => api.Session)],
+            Options(_root) with { FlushInterval = TimeSpan.FromSeconds(60) }, TimeProvider.System, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = agent.RunAsync(stop.Token);
+        await WaitUntilAsync(() => agent.Running.Count == 1 && api.Started && File.Exists(Path.Combine(_root.FullName, order.JobId, "printed")),
+            "the rank to start and print");
+        var pid = agent.Running.Single().ProcessId;
+        Assert.Equal("", _log.Text);
+
+        // As the worker stops: polling first, then the agent.
+        await stop.CancelAsync();
+        await running;
+        await agent.DisposeAsync();
+
+        Assert.False(IsAlive(pid), "the rank is killed");
+        Assert.Equal("last words\n", _log.Text);
+        Assert.Equal(0, _log.Stored);
+        // Its exit code is that of a kill: reported, it would fail a job whose device is about to say it left.
+        Assert.False(api.Exited);
+    }
+
     private static WorkOrder Order(params string[] command) => new()
     {
         Kind = WorkKind.Start,
@@ -65,6 +92,8 @@ public sealed class WorkAgentOutputTests : IDisposable
 
         public bool Exited { get; private set; }
 
+        public bool Started { get; private set; }
+
         public Task<IReadOnlyList<WorkOrder>> AttachAsync(string deviceId, Guid session, string inbox, string address, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<WorkOrder>>(Exited ? [] : [order]);
 
@@ -77,6 +106,7 @@ public sealed class WorkAgentOutputTests : IDisposable
         public Task ReportAsync(Guid token, RankReport report, CancellationToken cancellationToken)
         {
             Exited |= report.Event == RankEvent.Exited;
+            Started |= report.Event == RankEvent.Started;
             return Task.CompletedTask;
         }
 
