@@ -219,6 +219,102 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
         await Net.AssertLedgerSoundAsync();
     }
 
+    [Fact]
+    public async Task A_two_rank_job_restarts_both_ranks_when_one_worker_stops_and_its_rank_moves_to_a_spare_device()
+    {
+        var model = RentalNetwork.NewModel("Pair");
+        var suppliers = new[] { await Net.NewWalletAsync("supplier-a"), await Net.NewWalletAsync("supplier-b"), await Net.NewWalletAsync("supplier-spare") };
+        // Two cheap devices take the cluster; the dearer spare is where a lost rank goes.
+        await using var a = Net.StartWorker(suppliers[0].File, gpus: 1, model, price: 30m);
+        await using var b = Net.StartWorker(suppliers[1].File, gpus: 1, model, price: 30m);
+        await using var spare = Net.StartWorker(suppliers[2].File, gpus: 1, model, price: 36m);
+        var renter = await Net.FundedRenterAsync(100);
+        foreach (var supplier in suppliers)
+        {
+            await RentalNetwork.WaitForDevicesAsync(Client, supplier.Address, model, 1);
+        }
+
+        var jobId = RentalNetwork.NewId("jb");
+        await Net.OkAsync("job", "submit", "--gpus", "2", "--model", model, "--max-price", "36", "--hours", "1", "--id", jobId,
+            "--keypair", renter.File, "--", "sh", "-c", "echo rank $FABRIC_RANK restart $FABRIC_RESTART_COUNT; if [ \"$FABRIC_RESTART_COUNT\" = 0 ]; then exec sleep 300; fi");
+        var running = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Running },
+            TimeSpan.FromSeconds(60), "both ranks to run");
+        RankRun? onA = null;
+        foreach (var rank in running!.Attempts[0].Ranks)
+        {
+            if ((await Client.GetDeviceAsync(rank.DeviceId))!.Owner == suppliers[0].Address)
+            {
+                onA = rank;
+            }
+        }
+
+        Assert.NotNull(onA);
+
+        // Worker A stops: its rank is lost, the job stops the rank on B (which exits as killed) and restarts both.
+        Assert.Equal(0, await a.StopAsync(TimeSpan.FromSeconds(30)));
+        var ended = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled },
+            TimeSpan.FromSeconds(90), "the job to restart on B and the spare and finish");
+
+        Assert.True(ended!.Status == JobStatus.Succeeded, ended.Reason);
+        Assert.Equal(2, ended.Attempts.Count);
+        var first = ended.Attempts[0].Ranks.Single(r => r.Rank == onA.Rank);
+        Assert.Contains("worker stopped", first.Note, StringComparison.Ordinal);
+        Assert.DoesNotContain(onA.DeviceId, ended.Attempts[1].Ranks.Select(r => r.DeviceId));
+        Assert.All(ended.Attempts[1].Ranks, r => Assert.Equal(0, r.ExitCode));
+        var chunks = RentalNetwork.Chunks(await Net.OkAsync("job", "logs", jobId));
+        foreach (var rank in new[] { 0, 1 })
+        {
+            Assert.Equal($"rank {rank} restart 0\nrank {rank} restart 1\n", Stdout(chunks, rank));
+        }
+
+        await Net.AssertLedgerSoundAsync();
+    }
+
+    [Fact]
+    public async Task A_job_whose_only_device_restarts_its_worker_runs_again_on_that_device()
+    {
+        var model = RentalNetwork.NewModel("Back");
+        var supplier = await Net.NewWalletAsync("supplier");
+        var renter = await Net.FundedRenterAsync(100);
+        var jobId = RentalNetwork.NewId("jb");
+        string deviceId;
+        await using (var first = Net.StartWorker(supplier.File, gpus: 1, model, price: 36m))
+        {
+            deviceId = (await RentalNetwork.WaitForDevicesAsync(Client, supplier.Address, model, 1))[0].Id;
+            await Net.OkAsync("job", "submit", "--gpus", "1", "--model", model, "--max-price", "36", "--hours", "1", "--id", jobId,
+                "--keypair", renter.File, "--", "sh", "-c", "echo restart $FABRIC_RESTART_COUNT; if [ \"$FABRIC_RESTART_COUNT\" = 0 ]; then exec sleep 300; fi");
+            await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Running },
+                TimeSpan.FromSeconds(60), "the job to run");
+            Assert.Equal(0, await first.StopAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        // No other device matches: the job waits for its cluster to re-place the rank.
+        var waiting = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Queued },
+            TimeSpan.FromSeconds(30), "the job to wait for its lost rank");
+        Assert.Contains("worker stopped", waiting!.Reason, StringComparison.Ordinal);
+
+        // The supplier starts the worker again: the same GPU, the same device, back Online, and the job runs on it again.
+        await using var second = Net.StartWorker(supplier.File, gpus: 1, model, price: 36m);
+        var ended = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled },
+            TimeSpan.FromSeconds(90), "the job to run again on the device once it is back");
+
+        Assert.True(ended!.Status == JobStatus.Succeeded, ended.Reason);
+        Assert.Equal([deviceId, deviceId], ended.Attempts.Select(a => a.Ranks[0].DeviceId));
+        var chunks = RentalNetwork.Chunks(await Net.OkAsync("job", "logs", jobId));
+        Assert.Equal("restart 0\nrestart 1\n", Stdout(chunks, 0));
+        // Two stretches on the same device, each paid exactly; the time it was away, between them, is not charged.
+        var view = await Eventually.WaitAsync(async () => (await Net.OkAsync("cluster", "status", ended.ClusterId)).Json(),
+            v => v.GetProperty("cluster").GetProperty("status").GetString() == "Released", TimeSpan.FromSeconds(30), "the job's cluster to end with it");
+        var rented = view.GetProperty("cluster");
+        var stretches = rented.GetProperty("pastMembers").EnumerateArray().Concat(rented.GetProperty("members").EnumerateArray()).ToList();
+        Assert.Equal(2, stretches.Count);
+        Assert.All(stretches, p => Assert.Equal(deviceId, p.GetProperty("deviceId").GetString()));
+        Assert.Contains("worker stopped", stretches[0].GetProperty("endReason").GetString(), StringComparison.Ordinal);
+        Assert.True(stretches[1].GetProperty("since").GetDateTimeOffset() > stretches[0].GetProperty("until").GetDateTimeOffset(), "charged from its return, not from its loss");
+        RentalScenarios.AssertSettledExactly(view);
+        await Net.AssertLedgerSoundAsync();
+    }
+
     /// <summary>
     /// Two suppliers, each with a worker serving one GPU of a model no other test uses, and a funded renter whose
     /// one-GPU cluster is placed (Running) on one of them: where a test makes that worker go away.

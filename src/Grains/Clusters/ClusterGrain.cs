@@ -218,7 +218,7 @@ public sealed partial class ClusterGrain(
                 PastMembers = [.. cluster.PastMembers, lost],
                 Reason = $"rank {member.Rank} lost ({reason}); re-placing it",
             },
-            Excluded = state.State.Excluded.Add(deviceId),
+            Excluded = state.State.Excluded.Contains(deviceId) ? state.State.Excluded : state.State.Excluded.Add(deviceId),
         });
         LogMemberLost(logger, cluster.Id, member.Rank, deviceId, reason);
         await grains.Get<IDeviceGrain>(deviceId).ReleaseAsync(cluster.Id, "device lost");
@@ -377,7 +377,8 @@ public sealed partial class ClusterGrain(
             // A waiting cluster is tried every second: keep the latest report in memory, and write only when the
             // reason a renter reads changes.
             _report = report;
-            var reason = cluster.Members.Count == 0 ? $"waiting: {report!.Summary}" : $"re-placing: {report!.Summary}";
+            // A cluster that lost its only rank is re-placing it, not waiting for a first placement.
+            var reason = cluster.PlacedAt is null ? $"waiting: {report!.Summary}" : $"re-placing: {report!.Summary}";
             if (reason != Cluster!.Reason)
             {
                 await state.WriteAsync(state.State with { Report = report, Cluster = Cluster! with { Reason = reason } });
@@ -426,7 +427,11 @@ public sealed partial class ClusterGrain(
     private async Task<(List<Reserved>?, PlacementReport)> TryReserveAsync(ClusterDetails cluster, List<int> missing, PlacementScorer scorer, int attempt)
     {
         var spec = cluster.Spec;
-        var excluded = new HashSet<string>(state.State.Excluded.Concat(cluster.Members.Select(m => m.DeviceId)), StringComparer.Ordinal);
+        // A device holds one rank of a cluster. One the cluster lost earlier is back Online (it went Offline to be
+        // lost), but it failed this cluster once: it is offered only after every other match, so a renter whose
+        // only matching device restarted gets it back instead of waiting for a new one.
+        var members = cluster.Members.Select(m => m.DeviceId).ToHashSet(StringComparer.Ordinal);
+        var lostEarlier = state.State.Excluded.Where(d => !members.Contains(d)).ToHashSet(StringComparer.Ordinal);
         var query = new PoolQuery
         {
             Models = spec.Models,
@@ -437,31 +442,27 @@ public sealed partial class ClusterGrain(
             FreeOnly = true,
             Statuses = [DeviceStatus.Online],
             Sort = PoolSort.Price,
-            Take = Math.Min(PageRequest.MaxSize, missing.Count * 3 + 8 + excluded.Count),
+            Take = Math.Min(PageRequest.MaxSize, missing.Count * 3 + 8 + members.Count + lostEarlier.Count),
             SampleShards = attempt == 1 ? rental.Value.SampleShards : 0,
             // Equally good devices in a fresh order for each try: concurrent placements then rarely want the same ones.
             TieSeed = Random.Shared.NextInt64(1, long.MaxValue),
         };
         var pool = grains.Get<IPoolGrain>(0);
         var page = await pool.QueryAsync(query);
-        var feasible = page.Items.Where(d => !excluded.Contains(d.Id)).ToList();
+        var feasible = page.Items.Where(d => !members.Contains(d.Id)).ToList();
         if (feasible.Count < missing.Count && query.SampleShards > 0)
         {
             // The sampled shards were short: ask them all before calling the pool short.
             page = await pool.QueryAsync(query with { SampleShards = 0 });
-            feasible = [.. page.Items.Where(d => !excluded.Contains(d.Id))];
+            feasible = [.. page.Items.Where(d => !members.Contains(d.Id))];
         }
 
-        var ranked = scorer.Rank(feasible, spec, cluster.LimitPricePerHour).ToList();
+        var ranked = scorer.Rank(feasible, spec, cluster.LimitPricePerHour, lastResort: lostEarlier).ToList();
         var outcomes = ranked.ToDictionary(c => c.DeviceId, _ => "not needed", StringComparer.Ordinal);
         var now = time.GetUtcNow();
         if (feasible.Count < missing.Count)
         {
-            // A device this cluster lost is never offered to it again, even once back: say so, or "0 of 1 free" beside
-            // "1 device matched" reads as a contradiction.
-            var passedOver = page.Items.Count(d => state.State.Excluded.Contains(d.Id));
-            var lostEarlier = passedOver > 0 ? $" ({passedOver} more that this cluster lost earlier are not used again)" : "";
-            return (null, Report(now, $"{feasible.Count} of {missing.Count} GPU(s) free that match {Describe(spec, cluster.LimitPricePerHour)}{lostEarlier}",
+            return (null, Report(now, $"{feasible.Count} of {missing.Count} GPU(s) free that match {Describe(spec, cluster.LimitPricePerHour)}",
                 page.Total, ranked, outcomes, attempt));
         }
 
@@ -484,7 +485,9 @@ public sealed partial class ClusterGrain(
                 if (replies[i].Granted)
                 {
                     reserved.Add(new Reserved(ranks[i], batch[i].DeviceId, replies[i]));
-                    outcomes[batch[i].DeviceId] = $"chosen for rank {ranks[i]}";
+                    outcomes[batch[i].DeviceId] = lostEarlier.Contains(batch[i].DeviceId)
+                        ? $"chosen for rank {ranks[i]} (lost by this cluster earlier and back since; no other match was free)"
+                        : $"chosen for rank {ranks[i]}";
                 }
                 else
                 {

@@ -21,7 +21,7 @@ public sealed record ClusterState
     /// <summary>Renter request ids already applied (extend, rate) with their expiry (unix ms).</summary>
     [Id(4)] public ImmutableDictionary<Guid, long> SeenRequests { get; init; } = ImmutableDictionary<Guid, long>.Empty;
 
-    /// <summary>Devices this cluster lost; never placed on again.</summary>
+    /// <summary>Devices this cluster lost; placed on again only when no other device matches.</summary>
     [Id(5)] public ImmutableList<string> Excluded { get; init; } = [];
 
     /// <summary>USD per IO fixed at deploy, so an IO payer's bill does not move with the price afterwards.</summary>

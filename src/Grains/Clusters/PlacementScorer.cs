@@ -30,10 +30,14 @@ public sealed class PlacementScorer(ScoreWeights weights)
         };
     }
 
-    /// <summary>Candidates best first; ties go to the cheaper, then to the id (a total, repeatable order).</summary>
-    public IReadOnlyList<CandidateScore> Rank(IEnumerable<DeviceSummary> devices, ClusterSpec spec, long limitPrice) =>
+    /// <summary>
+    /// Candidates best first; ties go to the cheaper, then to the id (a total, repeatable order). Devices in
+    /// <paramref name="lastResort"/> come after every other, whatever their score.
+    /// </summary>
+    public IReadOnlyList<CandidateScore> Rank(IEnumerable<DeviceSummary> devices, ClusterSpec spec, long limitPrice, IReadOnlySet<string>? lastResort = null) =>
         [.. devices.Select(d => Score(d, spec, limitPrice))
-            .OrderByDescending(c => c.Score)
+            .OrderBy(c => lastResort?.Contains(c.DeviceId) == true)
+            .ThenByDescending(c => c.Score)
             .ThenBy(c => c.PricePerHour)
             .ThenBy(c => c.DeviceId, StringComparer.Ordinal)];
 }
