@@ -223,51 +223,57 @@ public sealed class RentalEndToEndTests(RentalSiloFixture fixture) : IClassFixtu
     public async Task A_two_rank_job_restarts_both_ranks_when_one_worker_stops_and_its_rank_moves_to_a_spare_device()
     {
         var model = RentalNetwork.NewModel("Pair");
-        var suppliers = new[] { await Net.NewWalletAsync("supplier-a"), await Net.NewWalletAsync("supplier-b"), await Net.NewWalletAsync("supplier-spare") };
-        // Two cheap devices take the cluster; the dearer spare is where a lost rank goes.
-        await using var a = Net.StartWorker(suppliers[0].File, gpus: 1, model, price: 30m);
-        await using var b = Net.StartWorker(suppliers[1].File, gpus: 1, model, price: 30m);
-        await using var spare = Net.StartWorker(suppliers[2].File, gpus: 1, model, price: 36m);
-        var renter = await Net.FundedRenterAsync(100);
-        foreach (var supplier in suppliers)
+        // Three suppliers with one GPU each: the job takes two, the third is where a lost rank goes.
+        var suppliers = new List<(string File, string Address)>();
+        var workers = new Dictionary<string, WorkerProcess>(StringComparer.Ordinal);
+        try
         {
-            await RentalNetwork.WaitForDevicesAsync(Client, supplier.Address, model, 1);
-        }
-
-        var jobId = RentalNetwork.NewId("jb");
-        await Net.OkAsync("job", "submit", "--gpus", "2", "--model", model, "--max-price", "36", "--hours", "1", "--id", jobId,
-            "--keypair", renter.File, "--", "sh", "-c", "echo rank $FABRIC_RANK restart $FABRIC_RESTART_COUNT; if [ \"$FABRIC_RESTART_COUNT\" = 0 ]; then exec sleep 300; fi");
-        var running = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Running },
-            TimeSpan.FromSeconds(60), "both ranks to run");
-        RankRun? onA = null;
-        foreach (var rank in running!.Attempts[0].Ranks)
-        {
-            if ((await Client.GetDeviceAsync(rank.DeviceId))!.Owner == suppliers[0].Address)
+            for (var i = 0; i < 3; i++)
             {
-                onA = rank;
+                var supplier = await Net.NewWalletAsync($"supplier-{i}");
+                suppliers.Add(supplier);
+                workers[supplier.Address] = Net.StartWorker(supplier.File, gpus: 1, model, price: 36m);
+            }
+
+            var renter = await Net.FundedRenterAsync(100);
+            foreach (var supplier in suppliers)
+            {
+                await RentalNetwork.WaitForDevicesAsync(Client, supplier.Address, model, 1);
+            }
+
+            var jobId = RentalNetwork.NewId("jb");
+            await Net.OkAsync("job", "submit", "--gpus", "2", "--model", model, "--max-price", "36", "--hours", "1", "--id", jobId,
+                "--keypair", renter.File, "--", "sh", "-c", "echo rank $FABRIC_RANK restart $FABRIC_RESTART_COUNT; if [ \"$FABRIC_RESTART_COUNT\" = 0 ]; then exec sleep 300; fi");
+            var running = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Running },
+                TimeSpan.FromSeconds(60), "both ranks to run");
+            var leaving = running!.Attempts[0].Ranks.Single(r => r.Rank == 0);
+            var leavingOwner = (await Client.GetDeviceAsync(leaving.DeviceId))!.Owner;
+
+            // Rank 0's worker stops: the rank is lost, the job stops rank 1 (which exits as killed) and restarts both.
+            Assert.Equal(0, await workers[leavingOwner].StopAsync(TimeSpan.FromSeconds(30)));
+            var ended = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled },
+                TimeSpan.FromSeconds(90), "the job to restart on the other two devices and finish");
+
+            Assert.True(ended!.Status == JobStatus.Succeeded, ended.Reason);
+            Assert.Equal(2, ended.Attempts.Count);
+            Assert.Contains("worker stopped", ended.Attempts[0].Ranks.Single(r => r.Rank == 0).Note, StringComparison.Ordinal);
+            Assert.DoesNotContain(leaving.DeviceId, ended.Attempts[1].Ranks.Select(r => r.DeviceId));
+            Assert.All(ended.Attempts[1].Ranks, r => Assert.Equal(0, r.ExitCode));
+            var chunks = RentalNetwork.Chunks(await Net.OkAsync("job", "logs", jobId));
+            foreach (var rank in new[] { 0, 1 })
+            {
+                Assert.Equal($"rank {rank} restart 0\nrank {rank} restart 1\n", Stdout(chunks, rank));
+            }
+
+            await Net.AssertLedgerSoundAsync();
+        }
+        finally
+        {
+            foreach (var worker in workers.Values)
+            {
+                await worker.DisposeAsync();
             }
         }
-
-        Assert.NotNull(onA);
-
-        // Worker A stops: its rank is lost, the job stops the rank on B (which exits as killed) and restarts both.
-        Assert.Equal(0, await a.StopAsync(TimeSpan.FromSeconds(30)));
-        var ended = await Eventually.WaitAsync(() => Client.GetJobAsync(jobId), j => j is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled },
-            TimeSpan.FromSeconds(90), "the job to restart on B and the spare and finish");
-
-        Assert.True(ended!.Status == JobStatus.Succeeded, ended.Reason);
-        Assert.Equal(2, ended.Attempts.Count);
-        var first = ended.Attempts[0].Ranks.Single(r => r.Rank == onA.Rank);
-        Assert.Contains("worker stopped", first.Note, StringComparison.Ordinal);
-        Assert.DoesNotContain(onA.DeviceId, ended.Attempts[1].Ranks.Select(r => r.DeviceId));
-        Assert.All(ended.Attempts[1].Ranks, r => Assert.Equal(0, r.ExitCode));
-        var chunks = RentalNetwork.Chunks(await Net.OkAsync("job", "logs", jobId));
-        foreach (var rank in new[] { 0, 1 })
-        {
-            Assert.Equal($"rank {rank} restart 0\nrank {rank} restart 1\n", Stdout(chunks, rank));
-        }
-
-        await Net.AssertLedgerSoundAsync();
     }
 
     [Fact]
