@@ -8,6 +8,7 @@ using Fabric.Persistence;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -31,6 +32,7 @@ public sealed partial class ClusterGrain(
     IOptions<NetworkOptions> network,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     GrainReferences grains,
+    IHostApplicationLifetime lifetime,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     private const string ReminderName = "cluster";
@@ -167,7 +169,7 @@ public sealed partial class ClusterGrain(
 
         // Real time, not Fabric's clock: this bounds a call, it is not business time.
         var limit = wait < TimeSpan.FromSeconds(20) ? wait : TimeSpan.FromSeconds(20);
-        await Task.WhenAny(_placed.Task, Task.Delay(limit));
+        await LongPoll.WaitAsync(_placed.Task, limit, lifetime.ApplicationStopping);
         return Cluster;
     }
 

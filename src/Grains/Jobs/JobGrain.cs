@@ -5,6 +5,7 @@ using Fabric.Persistence;
 using Fabric.Wallet;
 using Fabric.Wallet.Requests;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static Fabric.Rejections;
@@ -23,6 +24,7 @@ public sealed partial class JobGrain(
     IOptions<NetworkOptions> network,
     [FromKeyedServices(FabricClock.Key)] TimeProvider time,
     GrainReferences grains,
+    IHostApplicationLifetime lifetime,
     ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     /// <summary>Most output text a job keeps (its tail); older chunks are dropped and counted.</summary>
@@ -119,7 +121,7 @@ public sealed partial class JobGrain(
 
         // Follow mode: wait for the next append (or the job's end), bounded so the call never hits its timeout.
         var signal = _logged.Task;
-        await Task.WhenAny(signal, Task.Delay(wait < MaxWait ? wait : MaxWait));
+        await LongPoll.WaitAsync(signal, wait < MaxWait ? wait : MaxWait, lifetime.ApplicationStopping);
         return Page(cursor, max);
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+
 namespace Fabric.Jobs;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Fabric.Jobs;
 /// connection and one waiting call however many GPUs it runs. In memory: after a failover the epoch changes and the
 /// worker asks each device for its current work (devices keep their orders in storage).
 /// </summary>
-public sealed class WorkerInboxGrain : Grain, IWorkerInboxGrain
+public sealed class WorkerInboxGrain(IHostApplicationLifetime lifetime) : Grain, IWorkerInboxGrain
 {
     /// <summary>Longest a poll waits for orders.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(20);
@@ -32,7 +34,7 @@ public sealed class WorkerInboxGrain : Grain, IWorkerInboxGrain
             return Batch(batch, cursor);
         }
 
-        await Task.WhenAny(_arrived.Task, Task.Delay(wait < MaxWait ? wait : MaxWait));
+        await LongPoll.WaitAsync(_arrived.Task, wait < MaxWait ? wait : MaxWait, lifetime.ApplicationStopping);
         return Batch(After(cursor), cursor);
     }
 
