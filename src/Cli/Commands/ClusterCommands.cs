@@ -317,11 +317,9 @@ public static class ClusterCommands
         var c = cluster.Cluster;
         if (end != FollowEnd.Done)
         {
-            var stop = Following.Stopped(end, timeoutSeconds, services);
-            output.Error(stop.Kind,
-                $"Stopped waiting {stop.Why}: cluster '{c.Id}' is still {c.Status} ({c.Reason}). It stays deployed with its escrow held: " +
-                $"follow it with 'fabric cluster status {c.Id} --watch' or end it with 'fabric cluster release {c.Id}'.", stop.ExitCode);
-            return stop.ExitCode;
+            return Following.Stopped(output, end, timeoutSeconds, services,
+                $"cluster '{c.Id}' is still {c.Status} ({c.Reason}). It stays deployed with its escrow held: " +
+                $"follow it with 'fabric cluster status {c.Id} --watch' or end it with 'fabric cluster release {c.Id}'.");
         }
 
         if (c.Status != ClusterStatus.Running)
@@ -612,11 +610,18 @@ internal static class Following
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>How a wait that did not reach its end is reported: the error kind, the words after "Stopped waiting", the exit code.</summary>
-    public static (string Kind, string Why, int ExitCode) Stopped(FollowEnd end, int? timeoutSeconds, CliServices services) =>
-        end == FollowEnd.TimedOut
+    /// <summary>
+    /// Reports a wait that did not reach its end ("Stopped waiting after N s: …" or "Stopped waiting (interrupted): …",
+    /// then where things stand and what keeps going) and returns the exit code for it.
+    /// </summary>
+    public static int Stopped(CliOutput output, FollowEnd end, int? timeoutSeconds, CliServices services, string standing)
+    {
+        var (kind, why, exitCode) = end == FollowEnd.TimedOut
             ? ("timeout", $"after {timeoutSeconds} s", ExitCodes.Rejected)
             : ("interrupted", "(interrupted)", services.InterruptedExitCode);
+        output.Error(kind, $"Stopped waiting {why}: {standing}", exitCode);
+        return exitCode;
+    }
 
     /// <summary>
     /// Reads every second, calls <paramref name="changed"/> when <paramref name="key"/> changes, and stops when

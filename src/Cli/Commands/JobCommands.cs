@@ -259,11 +259,9 @@ public static class JobCommands
 
         if (end != FollowEnd.Done)
         {
-            var stop = Following.Stopped(end, timeoutSeconds, services);
-            output.Error(stop.Kind,
-                $"Stopped waiting {stop.Why}: job '{job.Id}' is still {job.Status} ({job.Reason}). It keeps going: " +
-                $"follow it with 'fabric job status {job.Id} --watch' or stop it with 'fabric job cancel {job.Id}'.", stop.ExitCode);
-            return stop.ExitCode;
+            return Following.Stopped(output, end, timeoutSeconds, services,
+                $"job '{job.Id}' is still {job.Status} ({job.Reason}). It keeps going: " +
+                $"follow it with 'fabric job status {job.Id} --watch' or stop it with 'fabric job cancel {job.Id}'.");
         }
 
         if (job.Status == JobStatus.Succeeded)
